@@ -1,0 +1,50 @@
+"""Shared pieces of the mlp-numpy probes. Probes only call the student's code and return what it
+produced; they never judge it (the grader does, in its own process)."""
+import numpy as np
+
+
+def set_fc(layer, w, b=None):
+    """Give an fc layer fixed weights, under the names the layer itself declares."""
+    w_name = getattr(layer, "w_name", layer.name + "_w")
+    b_name = getattr(layer, "b_name", layer.name + "_b")
+    layer.params[w_name] = w
+    if b is not None:
+        layer.params[b_name] = b
+    return w_name, b_name
+
+
+def params_by_shape(net):
+    """Map each parameter of a student's network to its shape: students name layers freely, but
+    the architecture fixes the shapes, so (shape -> name) finds them whatever they are called."""
+    seq = net.net
+    seq.gather_params()
+    found = {}
+    for name, value in seq.params.items():
+        if value is None:
+            continue
+        shape = tuple(np.shape(value))
+        if shape in found:
+            raise ValueError("two parameters of shape %s (%s and %s): cannot tell them apart" % (shape, found[shape], name))
+        found[shape] = name
+    return found
+
+
+def assign_by_shape(net, arrays):
+    """Load the grader's arrays into the student's network, matching parameters by shape."""
+    names = params_by_shape(net)
+    chosen = {}
+    for key, value in arrays.items():
+        shape = tuple(value.shape)
+        if shape not in names:
+            have = ", ".join("%s %s" % (n, s) for s, n in names.items()) or "none"
+            raise ValueError("the network has no parameter of shape %s for %s (it has: %s)" % (shape, key, have))
+        net.net.assign(names[shape], value)
+        chosen[key] = names[shape]
+    net.net.gather_params()
+    return chosen
+
+
+def grads_of(net, chosen):
+    """The gradient of each assigned parameter after backward, under the grader's keys."""
+    net.net.gather_grads()
+    return {"d" + key: net.net.get_grads(name) for key, name in chosen.items()}

@@ -1,0 +1,14 @@
+from lib.mlp.layer_utils import fc, flatten
+
+from _helpers import set_fc
+
+
+def run(inputs):
+    x, w, b, dout = inputs["x"], inputs["w"], inputs["b"], inputs["dout"]
+    flat = flatten(name="flatten")
+    layer = fc(w.shape[0], w.shape[1], init_scale=0.02, name="fc")
+    w_name, b_name = set_fc(layer, w, b)
+    layer.forward(flat.forward(x))
+    dflat = layer.backward(dout)
+    dx = flat.backward(dflat)
+    return {"dx": dx, "dw": layer.grads[w_name], "db": layer.grads[b_name]}

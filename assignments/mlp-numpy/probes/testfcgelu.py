@@ -1,0 +1,11 @@
+from lib.mlp.fully_conn import TestFCGeLU
+
+from _helpers import assign_by_shape, grads_of
+
+
+def run(inputs):
+    net = TestFCGeLU()
+    chosen = assign_by_shape(net, {"w": inputs["w"], "b": inputs["b"]})
+    out = net.forward(inputs["x"])
+    dx = net.backward(inputs["dout"])
+    return {"out": out, "dx": dx, **grads_of(net, chosen)}

@@ -1,0 +1,110 @@
+/**
+ * Written answers (answers.yaml in the submission). They are read by the grader itself, never
+ * by the student's process, and turned into arrays so that they are compared like any output.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import type { AnswerSpec } from '../spec/types.ts';
+import { Rng } from '../tensor/random.ts';
+import { type Tensor, scalar, tensor } from '../tensor/tensor.ts';
+
+// mathjs takes seconds to load: only packs with expression answers pay for it.
+type MathJs = { evaluate(expr: string): unknown; compile(expr: string): { evaluate(scope: object): unknown } };
+let math: MathJs | undefined;
+export async function loadExpressionEngine(): Promise<void> {
+  if (!math) {
+    const { create, all } = await import('mathjs');
+    math = create(all, {}) as unknown as MathJs;
+  }
+}
+const sigma = (x: number) => 1 / (1 + Math.exp(-x));
+const SCOPE_FUNCTIONS = { sigma, sigmoid: sigma, σ: sigma };
+
+export class AnswerError extends Error {}
+
+/** Reads the submission's answers file; a missing or broken file is the student's error. */
+export function readAnswers(submissionDir: string, file = 'answers.yaml'): Record<string, unknown> {
+  const p = path.join(submissionDir, file);
+  if (!fs.existsSync(p)) throw new AnswerError(`${file} is missing from the submission`);
+  let data: unknown;
+  try {
+    data = parse(fs.readFileSync(p, 'utf8'), { maxAliasCount: 10 });
+  } catch (e) {
+    throw new AnswerError(`${file} is not valid YAML: ${(e as Error).message.split('\n')[0]}`);
+  }
+  if (data === null || data === undefined) return {};
+  if (typeof data !== 'object' || Array.isArray(data)) throw new AnswerError(`${file} should map question names to answers (name: value)`);
+  return data as Record<string, unknown>;
+}
+
+function toNumber(v: unknown, what: string): number {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'string' && v.trim() !== '') {
+    const n = Number(v.replace(/_/g, ''));
+    if (!Number.isNaN(n)) return n;
+    try {
+      // Arithmetic such as "1e-4 / (2 * 0.01)" is an answer too (when the engine is loaded).
+      const r = math?.evaluate(v.replace(/\*\*/g, '^'));
+      if (typeof r === 'number') return r;
+    } catch {
+      /* fall through */
+    }
+  }
+  throw new AnswerError(`${what}: "${String(v)}" is not a number`);
+}
+
+/**
+ * The student's answer as an array: a number as a 0-d array, numbers as a 1-d array, yes/no as
+ * 1/0. Expressions are evaluated at `points` (see expressionPoints).
+ */
+export function answerValue(spec: AnswerSpec, raw: unknown, points?: Float64Array): Tensor {
+  const what = `answer "${spec.key}"`;
+  if (raw === undefined || raw === null || raw === '') throw new AnswerError(`${what} is not given`);
+  switch (spec.type) {
+    case 'number':
+      return scalar(toNumber(raw, what));
+    case 'numbers': {
+      if (!Array.isArray(raw)) throw new AnswerError(`${what} should be a list of numbers`);
+      return tensor([raw.length], raw.map((v, i) => toNumber(v, `${what}[${i}]`)));
+    }
+    case 'yesno': {
+      const s = String(raw).trim().toLowerCase();
+      if (['yes', 'y', 'true'].includes(s)) return scalar(1, 'bool');
+      if (['no', 'n', 'false'].includes(s)) return scalar(0, 'bool');
+      throw new AnswerError(`${what} should be yes or no, got "${String(raw)}"`);
+    }
+    case 'expression':
+      return evaluateExpression(String(raw), spec.variable ?? 'x', points!, what);
+  }
+}
+
+/** Seeded points for comparing expressions: the same for the answer and the reference. */
+export function expressionPoints(spec: AnswerSpec, seed: string, n = 25): Float64Array {
+  const [lo, hi] = spec.points_at ?? [-3, 3];
+  const rng = new Rng(`${seed}/answer/${spec.key}`);
+  return Float64Array.from({ length: n }, () => lo + (hi - lo) * rng.uniform());
+}
+
+export function evaluateExpression(text: string, variable: string, points: Float64Array, what: string): Tensor {
+  let compiled: { evaluate: (scope: object) => unknown };
+  const source = text.replace(/\*\*/g, '^').replace(/\bnp\.|\bmath\./g, '');
+  if (!math) throw new Error('loadExpressionEngine() must run before expressions are evaluated');
+  try {
+    compiled = math.compile(source);
+  } catch (e) {
+    throw new AnswerError(`${what}: cannot read "${text}" as an expression (${(e as Error).message})`);
+  }
+  const values = new Float64Array(points.length);
+  for (let i = 0; i < points.length; i++) {
+    let v: unknown;
+    try {
+      v = compiled.evaluate({ ...SCOPE_FUNCTIONS, [variable]: points[i] });
+    } catch (e) {
+      throw new AnswerError(`${what}: "${text}" cannot be evaluated at ${variable} = ${points[i].toFixed(3)} (${(e as Error).message})`);
+    }
+    if (typeof v !== 'number') throw new AnswerError(`${what}: "${text}" does not give a number (is it an expression in ${variable}?)`);
+    values[i] = v;
+  }
+  return tensor([points.length], values);
+}

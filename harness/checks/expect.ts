@@ -1,0 +1,27 @@
+/**
+ * Runs a check's `expect` steps: reference ops over the case's values. The case's values are its
+ * inputs, what the student returned (as got.<name>), and each step's outputs.
+ */
+import { findOp } from '../../reference/registry.ts';
+import type { StepSpec } from '../spec/types.ts';
+import { type Tensor, scalar } from '../tensor/tensor.ts';
+
+export type Values = Record<string, Tensor>;
+
+export function runSteps(steps: StepSpec[], values: Values): Values {
+  const env: Values = { ...values };
+  for (const step of steps) {
+    const op = findOp(step.op)!;
+    const args: Values = {};
+    for (const name of op.inputs) {
+      const source = step.in?.[name] ?? name;
+      if (typeof source === 'number') args[name] = scalar(source);
+      else if (env[source]) args[name] = env[source];
+      else if (op.defaults && name in op.defaults) args[name] = scalar(op.defaults[name]);
+      else throw new Error(`reference op ${op.name}: input "${name}" has no value (looked for "${source}")`);
+    }
+    const result = op.run(args);
+    for (const [name, value] of Object.entries(result)) env[step.out?.[name] ?? name] = value;
+  }
+  return env;
+}

@@ -1,0 +1,42 @@
+/**
+ * Judges one case once the student's outputs are in: runs the reference steps and applies the
+ * check's comparisons or properties. Everything here happens in the grader's process.
+ */
+import type { CheckSpec } from '../spec/types.ts';
+import type { Tensor } from '../tensor/tensor.ts';
+import { type Comparison, compareOutput } from './compare.ts';
+import { type Values, runSteps } from './expect.ts';
+import { PROPERTIES } from './properties.ts';
+
+export function judgeCase(check: CheckSpec, inputs: Values, got: Values): Comparison[] {
+  const values: Values = { ...inputs };
+  for (const [name, t] of Object.entries(got)) values[`got.${name}`] = t;
+  const env = runSteps(check.expect ?? [], values);
+
+  if (check.kind === 'property') {
+    return (check.properties ?? []).map((p) => {
+      const args: Record<string, Tensor | number | boolean | string> = {};
+      for (const [k, v] of Object.entries(p.args ?? {})) args[k] = typeof v === 'string' && env[v] ? env[v] : v;
+      const missing = Object.entries(p.args ?? {}).find(([k, v]) => typeof v === 'string' && v.startsWith('got.') && !env[v]);
+      const outcome = missing
+        ? { passed: false, message: `${String(missing[1]).slice(4)}: nothing was returned` }
+        : PROPERTIES[p.assert](args);
+      const message = outcome.passed || !p.say ? outcome.message : `${outcome.message} — ${p.say}`;
+      return { output: typeof args.label === 'string' ? args.label : p.assert, metric: 'property', value: null, bar: 0, passed: outcome.passed, message };
+    });
+  }
+
+  return (check.compare ?? []).map((spec) => {
+    const actual = spec.actual ? env[spec.actual] : env[`got.${spec.output}`];
+    const names = spec.expected === undefined ? [spec.output] : Array.isArray(spec.expected) ? spec.expected : [spec.expected];
+    const expected = names.map((n) => {
+      if (!env[n]) throw new Error(`check ${check.id}: no value named "${n}" to compare ${spec.output} with`);
+      return env[n];
+    });
+    const mistakes = (spec.mistakes ?? []).map((m) => {
+      if (!env[m.expected]) throw new Error(`check ${check.id}: no value named "${m.expected}" for a known mistake`);
+      return { value: env[m.expected], say: m.say };
+    });
+    return compareOutput(spec.output, actual, expected, spec, mistakes);
+  });
+}

@@ -1,0 +1,132 @@
+/**
+ * Properties: checks whose expected value is a law rather than an array, because the student's
+ * output is legitimately random (dropout masks, weight initialisation). Bounds are set so correct
+ * code fails less than about one time in ten million (5.3 standard deviations).
+ */
+import { type Tensor, item, unravel } from '../tensor/tensor.ts';
+import { fmt, relError } from './compare.ts';
+
+export interface PropertyOutcome {
+  passed: boolean;
+  message: string;
+}
+
+type Arg = Tensor | number | boolean | string;
+type Property = (args: Record<string, Arg>) => PropertyOutcome;
+
+const Z = 5.3;
+
+const tensorArg = (args: Record<string, Arg>, name: string): Tensor => {
+  const v = args[name];
+  if (!v || typeof v !== 'object') throw new Error(`property needs an array argument "${name}"`);
+  return v;
+};
+const numberArg = (args: Record<string, Arg>, name: string): number => {
+  const v = args[name];
+  if (typeof v === 'number') return v;
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  if (v && typeof v === 'object') return item(v);
+  throw new Error(`property needs a number argument "${name}"`);
+};
+const label = (args: Record<string, Arg>, fallback: string) => (typeof args.label === 'string' ? args.label : fallback);
+
+function sameShape(a: Tensor, b: Tensor, what: string): PropertyOutcome | undefined {
+  if (a.shape.join() !== b.shape.join()) return { passed: false, message: `${what}: shape (${a.shape}) but the input has shape (${b.shape})` };
+  return undefined;
+}
+
+export const PROPERTIES: Record<string, Property> = {
+  /** out is x, to the last bit or nearly (test-time dropout, keep_prob 0 or 1). */
+  identity(args) {
+    const x = tensorArg(args, 'x'), out = tensorArg(args, 'out');
+    const what = label(args, 'output');
+    const bad = sameShape(out, x, what);
+    if (bad) return bad;
+    for (let i = 0; i < x.data.length; i++) {
+      if (!(relError(x.data[i], out.data[i]) <= 1e-12)) {
+        return { passed: false, message: `${what} should equal the input but differs at [${unravel(i, x.shape)}]: input ${fmt(x.data[i])}, got ${fmt(out.data[i])}` };
+      }
+    }
+    return { passed: true, message: `${what} equals the input` };
+  },
+
+  /**
+   * Inverted dropout in training: each element is 0 or x/keep_prob, about 1-keep_prob of them 0.
+   * keep_prob 0 or 1 means no dropout at all (the course's convention).
+   */
+  dropout_train(args) {
+    const x = tensorArg(args, 'x'), out = tensorArg(args, 'out');
+    const p = numberArg(args, 'keep_prob');
+    if (p === 0 || p === 1) {
+      const same = PROPERTIES.identity({ ...args, label: `${label(args, 'output')} (keep_prob ${p}: no dropout)` });
+      return same;
+    }
+    const what = label(args, 'output');
+    const bad = sameShape(out, x, what);
+    if (bad) return bad;
+    const n = x.data.length;
+    let dropped = 0;
+    for (let i = 0; i < n; i++) {
+      const o = out.data[i];
+      if (o === 0) { dropped++; continue; }
+      if (!(relError(o, x.data[i] / p) <= 1e-10)) {
+        const ratio = o / x.data[i];
+        const why = Math.abs(ratio - 1 / (p * p)) < 1e-6 ? ` — that is x/keep_prob²: is the 1/keep_prob scale applied twice?`
+          : Math.abs(ratio - 1) < 1e-9 ? ' — kept values are not scaled: inverted dropout divides them by keep_prob'
+          : Math.abs(ratio - p) < 1e-9 ? ' — multiplied by keep_prob instead of divided' : '';
+        return { passed: false, message: `${what}[${unravel(i, x.shape)}] = ${fmt(o)}: a kept element should be x/keep_prob = ${fmt(x.data[i] / p)} (x = ${fmt(x.data[i])}, keep_prob ${p})${why}` };
+      }
+    }
+    const q = 1 - p;
+    const sd = Math.sqrt(n * p * q);
+    if (Math.abs(dropped - n * q) > Z * sd + 1) {
+      const hint = Math.abs(dropped / n - p) < Z * sd / n + 1e-3 ? ' — it looks like keep_prob is used as the drop probability' : '';
+      return { passed: false, message: `${what}: ${dropped} of ${n} elements dropped (${fmt(dropped / n)}); with keep_prob ${p} expected ${fmt(q)} ± ${fmt(Z * sd / n)}${hint}` };
+    }
+    let sx = 0, sxx = 0, so = 0;
+    for (let i = 0; i < n; i++) { sx += x.data[i]; sxx += x.data[i] ** 2; so += out.data[i]; }
+    const meanSd = Math.sqrt((q / p) * (sxx / n) / n);
+    if (Math.abs(so / n - sx / n) > Z * meanSd + 1e-12) {
+      return { passed: false, message: `${what}: mean ${fmt(so / n)} but the input's is ${fmt(sx / n)} (inverted dropout keeps the expected value)` };
+    }
+    return { passed: true, message: `${what}: ${fmt(dropped / n)} dropped (expected ${fmt(q)}), kept values x/keep_prob, mean preserved` };
+  },
+
+  /** Values look like draws from N(mean, std²): pooled over many constructions. */
+  normal_init(args) {
+    const v = tensorArg(args, 'values');
+    const std = numberArg(args, 'std');
+    const what = label(args, 'weights');
+    const n = v.data.length;
+    if (n < 2) return { passed: false, message: `${what}: only ${n} values returned` };
+    let s = 0, ss = 0;
+    for (const x of v.data) { s += x; ss += x * x; }
+    const mean = s / n;
+    const sample = Math.sqrt(Math.max(0, (ss - n * mean * mean) / (n - 1)));
+    if (Math.abs(mean) > Z * std / Math.sqrt(n)) {
+      return { passed: false, message: `${what}: mean ${fmt(mean)} over ${n} values, expected 0 ± ${fmt(Z * std / Math.sqrt(n))} (init_scale * np.random.randn gives mean 0; np.random.rand does not)` };
+    }
+    // ln(sample std) is close to normal with variance 1/(2(n-1)).
+    const tol = Z / Math.sqrt(2 * (n - 1));
+    if (!(Math.abs(Math.log(sample / std)) <= tol)) {
+      return { passed: false, message: `${what}: std ${fmt(sample)} over ${n} values, expected ${fmt(std)} (within ${fmt(100 * (Math.exp(tol) - 1))}%) — is init_scale applied?` };
+    }
+    return { passed: true, message: `${what}: std ${fmt(sample)} over ${n} values (expected ${fmt(std)}), mean ${fmt(mean)}` };
+  },
+
+  all_zero(args) {
+    const v = tensorArg(args, 'values');
+    const what = label(args, 'biases');
+    const i = v.data.findIndex((x) => x !== 0);
+    return i < 0 ? { passed: true, message: `${what}: all zero` } : { passed: false, message: `${what}: should start at zero, found ${fmt(v.data[i])} at [${unravel(i, v.shape)}]` };
+  },
+
+  /** Two runs with the same seed give the same output. */
+  deterministic(args) {
+    const a = tensorArg(args, 'a'), b = tensorArg(args, 'b');
+    const what = label(args, 'output');
+    if (a.shape.join() !== b.shape.join()) return { passed: false, message: `${what}: shapes differ between runs` };
+    const i = a.data.findIndex((x, k) => !(x === b.data[k] || (Number.isNaN(x) && Number.isNaN(b.data[k]))));
+    return i < 0 ? { passed: true, message: `${what}: identical across runs` } : { passed: false, message: `${what}: differs between two runs with the same seed at [${unravel(i, a.shape)}]` };
+  },
+};

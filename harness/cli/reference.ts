@@ -1,0 +1,54 @@
+/** `dlgrade reference`: evaluate any reference op on any inputs, or list them. */
+import type { Command } from 'commander';
+import { OPS, findOp } from '../../reference/registry.ts';
+import { readNpz, writeNpz } from '../tensor/npz.ts';
+import { readNpy } from '../tensor/npy.ts';
+import type { Tensor } from '../tensor/tensor.ts';
+
+export function referenceCommand(program: Command, setExit: (code: number) => void) {
+  program
+    .command('reference')
+    .description('evaluate a reference op on named inputs (an .npz), or --list the ops')
+    .argument('[op]', 'the op to run')
+    .option('--in <file>', 'inputs: an .npz whose members are named as the op\'s inputs')
+    .option('--out <file>', 'where to write the outputs (.npz)')
+    .option('--list', 'list every op with its inputs and outputs')
+    .action((opName: string | undefined, o) => {
+      if (o.list || !opName) {
+        const width = Math.max(...OPS.map((op) => op.name.length));
+        for (const op of OPS) {
+          const ins = op.inputs.map((n) => (op.defaults && n in op.defaults ? `${n}=${op.defaults[n]}` : n)).join(', ');
+          console.log(`${op.name.padEnd(width)}  (${ins}) -> (${op.outputs.join(', ')})\n${' '.repeat(width)}  ${op.summary}`);
+        }
+        setExit(0);
+        return;
+      }
+      const op = findOp(opName);
+      if (!op) {
+        console.error(`dlgrade: unknown reference op "${opName}" (see dlgrade reference --list)`);
+        setExit(2);
+        return;
+      }
+      if (!o.in || !o.out) {
+        console.error('dlgrade: give --in INPUTS.npz and --out OUTPUTS.npz');
+        setExit(2);
+        return;
+      }
+      const inputs: Record<string, Tensor> = o.in.endsWith('.npy') ? { [op.inputs[0]]: readNpy(o.in) } : readNpz(o.in);
+      const unknown = Object.keys(inputs).filter((k) => !op.inputs.includes(k));
+      if (unknown.length) {
+        console.error(`dlgrade: ${op.name} has no input ${unknown.map((u) => `"${u}"`).join(', ')} (inputs: ${op.inputs.join(', ')})`);
+        setExit(2);
+        return;
+      }
+      try {
+        const outputs = op.run(inputs);
+        writeNpz(o.out, outputs);
+        console.log(`${op.name}: wrote ${Object.entries(outputs).map(([k, t]) => `${k} (${t.shape.join('x') || 'scalar'})`).join(', ')} to ${o.out}`);
+        setExit(0);
+      } catch (e) {
+        console.error(`dlgrade: ${op.name}: ${(e as Error).message}`);
+        setExit(2);
+      }
+    });
+}

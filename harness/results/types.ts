@@ -1,0 +1,59 @@
+/**
+ * The result model every report is written from. result.schema.json describes the same shape;
+ * the tests validate every result they produce against it.
+ */
+import type { Comparison } from '../checks/compare.ts';
+import type { CheckKind } from '../spec/types.ts';
+
+export type Status = 'passed' | 'failed' | 'error' | 'timeout' | 'skipped';
+
+export interface CaseResult {
+  name: string;
+  hidden: boolean;
+  status: Status;
+  message: string;
+  comparisons: Comparison[];
+  /** The student's traceback (their own frames only) when the case errored. */
+  traceback?: string;
+  seconds: number;
+}
+
+export interface CheckResult {
+  id: string;
+  title: string;
+  kind: CheckKind;
+  status: Status;
+  score: number;
+  max_score: number;
+  message: string;
+  hint?: string;
+  cases: CaseResult[];
+  seconds: number;
+}
+
+export interface Environment {
+  python: string | null;
+  executable: string | null;
+  platform: string | null;
+  modules: Record<string, string>;
+  sandbox: string;
+  grader_version: string;
+  node: string;
+}
+
+export interface SubmissionResult {
+  schema_version: 1;
+  submission: string;
+  assignment: string;
+  score: number;
+  max_score: number;
+  seed: string;
+  environment: Environment;
+  checks: CheckResult[];
+  /** Whole-submission problems (copy failed, interpreter missing, time limit), if any. */
+  errors: string[];
+  stdout: string;
+  stderr: string;
+  started_at: string;
+  seconds: number;
+}

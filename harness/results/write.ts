@@ -1,0 +1,20 @@
+/** Writing results so that a crash never leaves half a file: write aside, then rename. */
+import fs from 'node:fs';
+import path from 'node:path';
+
+export function writeAtomic(file: string, content: string | Uint8Array) {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.partial`;
+  const fd = fs.openSync(tmp, 'w');
+  try {
+    fs.writeSync(fd, typeof content === 'string' ? Buffer.from(content) : content);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+}
+
+/** JSON has no NaN or Infinity: they are written as null. */
+export const toJson = (value: unknown): string =>
+  JSON.stringify(value, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n';

@@ -1,0 +1,230 @@
+/**
+ * Grades one submission: every selected check, each case on published and hidden inputs, one
+ * worker for all of them (a fresh one after a timeout or a crash). The data path runs one way:
+ * spec → inputs → worker → outputs → comparison → result.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { AnswerError, answerValue, expressionPoints, evaluateExpression, loadExpressionEngine, readAnswers } from '../checks/answers.ts';
+import { buildInputs } from '../checks/inputs.ts';
+import { judgeCase } from '../checks/judge.ts';
+import type { Values } from '../checks/expect.ts';
+import type { PythonEnvironment } from '../python/environment.ts';
+import type { CaseResult, CheckResult, Status, SubmissionResult } from '../results/types.ts';
+import type { CaseSpec, CheckSpec, Pack } from '../spec/types.ts';
+import { readNpy, writeNpy } from '../tensor/npy.ts';
+import { Worker } from '../worker/worker.ts';
+import { createWorkspace } from './workspace.ts';
+import { GRADER_VERSION } from './version.ts';
+
+export interface GradeOptions {
+  seed: string;
+  python: PythonEnvironment;
+  /** Check ids to run (globs); all when empty. */
+  only?: string[];
+  skip?: string[];
+  /** Where scratch workspaces go (default: the system's temporary folder). */
+  scratch?: string;
+  /** Called as each check finishes. */
+  onCheck?: (c: CheckResult) => void;
+}
+
+const MAX_OUTPUT_FILE = 256 * 1024 * 1024;
+
+export function selectChecks(checks: CheckSpec[], only: string[] = [], skip: string[] = []): CheckSpec[] {
+  const re = (g: string) => new RegExp(`^${g.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  const inc = only.map(re), exc = skip.map(re);
+  return checks.filter((c) => (!inc.length || inc.some((r) => r.test(c.id))) && !exc.some((r) => r.test(c.id)));
+}
+
+export async function gradeSubmission(pack: Pack, submissionDir: string, opts: GradeOptions): Promise<SubmissionResult> {
+  const started = Date.now();
+  const deadline = started + pack.limits.submission_seconds * 1000;
+  const checks = selectChecks(pack.spec.checks, opts.only, opts.skip);
+  const result: SubmissionResult = {
+    schema_version: 1,
+    submission: path.basename(path.resolve(submissionDir)),
+    assignment: pack.spec.name,
+    score: 0,
+    max_score: checks.reduce((s, c) => s + c.points, 0),
+    seed: opts.seed,
+    environment: {
+      python: opts.python.python, executable: opts.python.executable, platform: opts.python.platform,
+      modules: opts.python.modules, sandbox: 'none', grader_version: GRADER_VERSION, node: process.version,
+    },
+    checks: [],
+    errors: [],
+    stdout: '',
+    stderr: '',
+    started_at: new Date(started).toISOString(),
+    seconds: 0,
+  };
+
+  const ws = createWorkspace(submissionDir, opts.scratch);
+  if (ws.skipped.length) result.errors.push(`not copied into the workspace: ${ws.skipped.join(', ')}`);
+  const stdout: string[] = [], stderr: string[] = [];
+  let worker: Worker | undefined;
+  let workerProblem: string | undefined;
+
+  const getWorker = async (): Promise<Worker | string> => {
+    if (worker?.alive) return worker;
+    if (worker) {
+      stdout.push(worker.stdout.text());
+      stderr.push(worker.stderr.text());
+    }
+    try {
+      worker = await Worker.start({
+        python: opts.python.executable,
+        submissionDir: ws.submission,
+        paths: pack.spec.python.path ?? ['.'],
+        outputBytes: pack.limits.output_bytes,
+      });
+      return worker;
+    } catch (e) {
+      workerProblem = (e as Error).message;
+      return workerProblem;
+    }
+  };
+
+  try {
+    for (const check of checks) {
+      const checkStarted = Date.now();
+      const cases: CaseResult[] = [];
+      for (const c of check.cases) {
+        const remaining = Math.min(deadline - Date.now(), checkStarted + pack.limits.check_seconds * 1000 - Date.now()) / 1000;
+        if (remaining <= 0) {
+          const why = deadline <= Date.now() ? `the submission's time limit (${pack.limits.submission_seconds} s) was reached` : `the check's time limit (${pack.limits.check_seconds} s) was reached`;
+          cases.push(caseResult(c, 'timeout', `not run: ${why}`));
+          continue;
+        }
+        if (cases.some((r) => r.status === 'timeout')) {
+          cases.push(caseResult(c, 'skipped', 'not run: an earlier case of this check timed out'));
+          continue;
+        }
+        cases.push(check.kind === 'answer'
+          ? await runAnswerCase(pack, check, c, ws.submission, opts.seed)
+          : await runProbeCase(pack, check, c, opts.seed, ws.io, getWorker, remaining));
+      }
+      const checkResult = summarize(check, cases, (Date.now() - checkStarted) / 1000);
+      result.checks.push(checkResult);
+      opts.onCheck?.(checkResult);
+    }
+  } finally {
+    if (worker) {
+      await worker.close();
+      stdout.push(worker.stdout.text());
+      stderr.push(worker.stderr.text());
+    }
+    ws.dispose();
+  }
+  if (workerProblem) result.errors.push(workerProblem);
+  result.stdout = stdout.filter(Boolean).join('\n');
+  result.stderr = stderr.filter(Boolean).join('\n');
+  result.score = round(result.checks.reduce((s, c) => s + c.score, 0));
+  result.seconds = (Date.now() - started) / 1000;
+  return result;
+}
+
+async function runProbeCase(
+  pack: Pack, check: CheckSpec, c: CaseSpec, seed: string, io: string,
+  getWorker: () => Promise<Worker | string>, timeoutSeconds: number,
+): Promise<CaseResult> {
+  const t0 = Date.now();
+  const seconds = () => (Date.now() - t0) / 1000;
+  let inputs: Values;
+  try {
+    inputs = buildInputs(check, c, seed);
+  } catch (e) {
+    throw new Error(`${pack.spec.name}: ${(e as Error).message}`); // a spec error, not the student's
+  }
+  const dir = path.join(io, check.id, c.name);
+  const inDir = path.join(dir, 'in'), outDir = path.join(dir, 'out');
+  fs.mkdirSync(inDir, { recursive: true });
+  const files: Record<string, string> = {};
+  for (const [name, t] of Object.entries(inputs)) {
+    files[name] = path.join(inDir, `${name}.npy`);
+    writeNpy(files[name], t);
+  }
+  const w = await getWorker();
+  if (typeof w === 'string') return caseResult(c, 'error', `the Python worker could not start: ${w}`, seconds());
+  const outcome = await w.run(pack.probes[check.probe!], files, outDir, timeoutSeconds);
+  switch (outcome.status) {
+    case 'timeout':
+      return caseResult(c, 'timeout', `stopped after ${timeoutSeconds.toFixed(0)} s: an infinite loop, or far too slow?`, seconds());
+    case 'died':
+      return caseResult(c, 'error', outcome.message, seconds());
+    case 'error':
+      return { ...caseResult(c, 'error', outcome.error.message, seconds()), ...(outcome.error.traceback ? { traceback: outcome.error.traceback } : {}) };
+  }
+  const got: Values = {};
+  for (const [name, file] of Object.entries(outcome.outputs)) {
+    // The file was written by the student's process: only ours, only a sane size, only numbers.
+    const expectedFile = path.join(outDir, `${name}.npy`);
+    if (path.resolve(file) !== expectedFile || !fs.existsSync(expectedFile)) return caseResult(c, 'error', `output ${name}: not where the worker was told to write it`, seconds());
+    if (fs.statSync(expectedFile).size > MAX_OUTPUT_FILE) return caseResult(c, 'error', `output ${name}: larger than ${MAX_OUTPUT_FILE >> 20} MiB`, seconds());
+    try {
+      got[name] = readNpy(expectedFile);
+    } catch (e) {
+      return caseResult(c, 'error', `output ${name}: ${(e as Error).message}`, seconds());
+    }
+  }
+  return judged(check, c, inputs, got, seconds());
+}
+
+async function runAnswerCase(pack: Pack, check: CheckSpec, c: CaseSpec, submission: string, seed: string): Promise<CaseResult> {
+  const t0 = Date.now();
+  const spec = check.answer!;
+  const inputs = buildInputs(check, c, seed);
+  let got: Values;
+  try {
+    const answers = readAnswers(submission, pack.spec.answers_file);
+    const raw = answers[spec.key];
+    if (spec.type === 'expression' || (spec.type !== 'yesno' && JSON.stringify(raw ?? null).match(/[a-z(]/i))) await loadExpressionEngine();
+    if (spec.type === 'expression') {
+      // The reference expressions are evaluated at the same seeded points as the answer.
+      const points = expressionPoints(spec, seed);
+      (spec.equals ?? []).forEach((e, i) => { inputs[i === 0 ? 'expected' : `expected_${i}`] = evaluateExpression(e, spec.variable ?? 'x', points, 'reference'); });
+      got = { answer: answerValue(spec, raw, points) };
+    } else {
+      got = { answer: answerValue(spec, raw) };
+    }
+  } catch (e) {
+    if (e instanceof AnswerError) return caseResult(c, 'failed', e.message, (Date.now() - t0) / 1000);
+    throw e;
+  }
+  return judged(check, c, inputs, got, (Date.now() - t0) / 1000);
+}
+
+function judged(check: CheckSpec, c: CaseSpec, inputs: Values, got: Values, seconds: number): CaseResult {
+  const comparisons = judgeCase(check, inputs, got);
+  const failed = comparisons.filter((x) => !x.passed);
+  return {
+    name: c.name,
+    hidden: !!c.hidden,
+    status: failed.length ? 'failed' : 'passed',
+    message: failed.length ? failed.map((x) => x.message).join('; ') : comparisons.map((x) => x.message).join('; '),
+    comparisons,
+    seconds,
+  };
+}
+
+function caseResult(c: CaseSpec, status: Status, message: string, seconds = 0): CaseResult {
+  return { name: c.name, hidden: !!c.hidden, status, message, comparisons: [], seconds };
+}
+
+const SEVERITY: Status[] = ['error', 'timeout', 'failed', 'skipped', 'passed'];
+
+function summarize(check: CheckSpec, cases: CaseResult[], seconds: number): CheckResult {
+  const status = SEVERITY.find((s) => cases.some((c) => c.status === s)) ?? 'passed';
+  const bad = cases.find((c) => c.status === status);
+  const message = status === 'passed'
+    ? `${cases.length} case${cases.length === 1 ? '' : 's'} passed`
+    : `${bad!.hidden ? 'hidden case' : 'case'} ${bad!.name}: ${bad!.message}`;
+  return {
+    id: check.id, title: check.title, kind: check.kind, status,
+    score: status === 'passed' ? check.points : 0, max_score: check.points,
+    message, ...(status !== 'passed' && check.hint ? { hint: check.hint } : {}), cases, seconds,
+  };
+}
+
+const round = (x: number) => Math.round(x * 1e6) / 1e6;

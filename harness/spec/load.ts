@@ -1,0 +1,131 @@
+/**
+ * Reads and validates an assignment pack. A broken spec is refused before any student is
+ * graded, with the file, the place inside it and what is wrong.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Ajv, type ErrorObject } from 'ajv';
+import { LineCounter, parseDocument, isNode } from 'yaml';
+import { findOp } from '../../reference/registry.ts';
+import { PROPERTIES } from '../checks/properties.ts';
+import schema from './assignment.schema.json' with { type: 'json' };
+import { type AssignmentSpec, type Pack, DEFAULT_LIMITS } from './types.ts';
+
+export class SpecError extends Error {
+  constructor(readonly file: string, readonly where: string, readonly problem: string) {
+    super(`${file}${where ? `: ${where}` : ''}: ${problem}`);
+    this.name = 'SpecError';
+  }
+}
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const PACKS_DIR = path.join(REPO_ROOT, 'assignments');
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+const validate = ajv.compile(schema);
+
+/** A shipped pack's name, or a path to a pack folder (or its assignment.yaml). */
+export function resolvePackDir(nameOrPath: string): string {
+  const asPath = path.resolve(nameOrPath);
+  if (fs.existsSync(asPath)) return fs.statSync(asPath).isDirectory() ? asPath : path.dirname(asPath);
+  const shipped = path.join(PACKS_DIR, nameOrPath);
+  if (fs.existsSync(path.join(shipped, 'assignment.yaml'))) return shipped;
+  const known = listPacks().join(', ') || 'none';
+  throw new SpecError(nameOrPath, '', `no such assignment pack (shipped packs: ${known}; or give a path to a folder with assignment.yaml)`);
+}
+
+export function listPacks(): string[] {
+  if (!fs.existsSync(PACKS_DIR)) return [];
+  return fs.readdirSync(PACKS_DIR).filter((d) => fs.existsSync(path.join(PACKS_DIR, d, 'assignment.yaml'))).sort();
+}
+
+export function loadPack(nameOrPath: string): Pack {
+  const dir = resolvePackDir(nameOrPath);
+  const file = path.join(dir, 'assignment.yaml');
+  if (!fs.existsSync(file)) throw new SpecError(file, '', 'missing: a pack folder needs an assignment.yaml');
+  const text = fs.readFileSync(file, 'utf8');
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, merge: true });
+  if (doc.errors.length) {
+    const e = doc.errors[0];
+    const at = lines.linePos(e.pos[0]);
+    throw new SpecError(file, `line ${at.line}`, `not valid YAML: ${e.message.split('\n')[0]}`);
+  }
+  const spec = doc.toJS() as AssignmentSpec;
+  const where = (instancePath: string) => {
+    const keys = instancePath.split('/').slice(1).map((k) => (/^\d+$/.test(k) ? Number(k) : k.replace(/~1/g, '/').replace(/~0/g, '~')));
+    const node = doc.getIn(keys, true);
+    const line = isNode(node) && node.range ? ` (line ${lines.linePos(node.range[0]).line})` : '';
+    return `${describePath(spec, keys)}${line}`;
+  };
+  if (!validate(spec)) throw new SpecError(file, where(bestError(validate.errors!).instancePath), explain(bestError(validate.errors!)));
+
+  const probes: Record<string, string> = {};
+  const ids = new Set<string>();
+  spec.checks.forEach((check, i) => {
+    const at = (rest: string) => where(`/checks/${i}${rest}`);
+    if (ids.has(check.id)) throw new SpecError(file, at('/id'), `check id "${check.id}" is used twice`);
+    ids.add(check.id);
+    if (check.probe) {
+      const probe = path.join(dir, 'probes', `${check.probe}.py`);
+      if (!fs.existsSync(probe)) throw new SpecError(file, at('/probe'), `probe file probes/${check.probe}.py does not exist`);
+      probes[check.probe] = probe;
+    }
+    const caseNames = new Set<string>();
+    check.cases.forEach((c, j) => {
+      if (caseNames.has(c.name)) throw new SpecError(file, at(`/cases/${j}/name`), `case name "${c.name}" is used twice in this check`);
+      caseNames.add(c.name);
+    });
+    (check.expect ?? []).forEach((step, j) => {
+      const op = findOp(step.op);
+      if (!op) throw new SpecError(file, at(`/expect/${j}/op`), `unknown reference op "${step.op}" (see \`dlgrade reference --list\`)`);
+      for (const name of Object.keys(step.in ?? {}))
+        if (!op.inputs.includes(name)) throw new SpecError(file, at(`/expect/${j}/in`), `op ${op.name} has no input "${name}" (inputs: ${op.inputs.join(', ')})`);
+      for (const name of Object.keys(step.out ?? {}))
+        if (!op.outputs.includes(name)) throw new SpecError(file, at(`/expect/${j}/out`), `op ${op.name} has no output "${name}" (outputs: ${op.outputs.join(', ')})`);
+    });
+    (check.properties ?? []).forEach((p, j) => {
+      if (!PROPERTIES[p.assert]) throw new SpecError(file, at(`/properties/${j}/assert`), `unknown property "${p.assert}" (known: ${Object.keys(PROPERTIES).join(', ')})`);
+    });
+    (check.compare ?? []).forEach((c, j) => {
+      const metrics = ['rel_error', 'abs_error', 'sum_abs', 'rel_or_abs'].filter((m) => m in c);
+      if (metrics.length !== 1) throw new SpecError(file, at(`/compare/${j}`), `give exactly one of rel_error, abs_error, sum_abs, rel_or_abs (found ${metrics.length})`);
+    });
+  });
+  return { spec, dir, probes, limits: { ...DEFAULT_LIMITS, ...spec.limits } };
+}
+
+/** ajv reports every branch of a oneOf; the deepest, most specific error is the useful one. */
+function bestError(errors: ErrorObject[]): ErrorObject {
+  const specific = errors.filter((e) => !['oneOf', 'anyOf', 'if'].includes(e.keyword));
+  const pool = specific.length ? specific : errors;
+  return pool.reduce((a, b) => (b.instancePath.length > a.instancePath.length ? b : a));
+}
+
+function explain(e: ErrorObject): string {
+  const p = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case 'additionalProperties': return `unknown field "${p.additionalProperty}"`;
+    case 'required': return `missing required field "${p.missingProperty}"`;
+    case 'enum': return `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'type': return `must be ${p.type}`;
+    case 'pattern': return `"${String(e.data)}" does not match ${p.pattern}`;
+    default: return e.message ?? e.keyword;
+  }
+}
+
+/** "checks[3] (fc_backward).cases[0].inputs.x" reads better than "/checks/3/cases/0/inputs/x". */
+function describePath(spec: unknown, keys: (string | number)[]): string {
+  let node: any = spec;
+  let out = '';
+  for (const k of keys) {
+    node = node?.[k];
+    if (typeof k === 'number') {
+      out += `[${k}]`;
+      const label = node && typeof node === 'object' && (node.id ?? node.name);
+      if (typeof label === 'string') out += ` (${label})`;
+    } else out += out ? `.${k}` : k;
+  }
+  return out || '(top level)';
+}

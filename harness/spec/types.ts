@@ -1,0 +1,111 @@
+/**
+ * The assignment spec as the rest of the harness sees it: `assignment.yaml` after validation
+ * against assignment.schema.json. Keep the two in step; the schema is what the docs cite.
+ */
+import type { DType } from '../tensor/tensor.ts';
+
+export type CheckKind = 'compare' | 'gradient' | 'property' | 'step' | 'answer';
+
+export type InputSpec =
+  | number
+  | boolean
+  | unknown[]
+  | {
+      value?: unknown;
+      linspace?: [number, number];
+      randn?: number[];
+      uniform?: [number, number];
+      randint?: [number, number];
+      choice?: unknown[];
+      shape?: number[];
+      scale?: number;
+      shift?: number;
+      transpose?: boolean;
+      dtype?: DType;
+    };
+
+export interface CaseSpec {
+  name: string;
+  hidden?: boolean;
+  inputs?: Record<string, InputSpec>;
+}
+
+export interface StepSpec {
+  op: string;
+  in?: Record<string, string | number>;
+  out?: Record<string, string>;
+}
+
+export interface ComparisonSpec {
+  output: string;
+  actual?: string;
+  expected?: string | string[];
+  rel_error?: number;
+  abs_error?: number;
+  sum_abs?: number;
+  rel_or_abs?: [number, number];
+  label?: string;
+  mistakes?: { expected: string; say: string }[];
+}
+
+export interface PropertySpec {
+  assert: string;
+  args?: Record<string, string | number | boolean>;
+  say?: string;
+}
+
+export interface AnswerSpec {
+  key: string;
+  type: 'number' | 'numbers' | 'yesno' | 'expression';
+  variable?: string;
+  equals?: string[];
+  points_at?: [number, number];
+}
+
+export interface CheckSpec {
+  id: string;
+  title: string;
+  kind: CheckKind;
+  points: number;
+  probe?: string;
+  answer?: AnswerSpec;
+  hint?: string;
+  cases: CaseSpec[];
+  expect?: StepSpec[];
+  compare?: ComparisonSpec[];
+  properties?: PropertySpec[];
+}
+
+export interface PythonSpec {
+  interpreters?: string[];
+  requires?: Record<string, string>;
+  path?: string[];
+}
+
+export interface Limits {
+  check_seconds: number;
+  submission_seconds: number;
+  output_bytes: number;
+}
+
+export interface AssignmentSpec {
+  name: string;
+  title: string;
+  description?: string;
+  python: PythonSpec;
+  limits?: Partial<Limits>;
+  answers_file?: string;
+  checks: CheckSpec[];
+}
+
+/** A loaded pack: the spec plus where its files are. */
+export interface Pack {
+  spec: AssignmentSpec;
+  /** Absolute folder of the pack. */
+  dir: string;
+  limits: Limits;
+  /** Absolute path of each probe by name. */
+  probes: Record<string, string>;
+}
+
+export const DEFAULT_LIMITS: Limits = { check_seconds: 30, submission_seconds: 600, output_bytes: 64 * 1024 };

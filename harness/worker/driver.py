@@ -1,0 +1,157 @@
+"""The worker: runs inside the student's environment, one process per submission.
+
+It imports the student's code through the pack's probes and answers the grader's requests on a
+private channel (two pipes the grader opened, never stdout), so nothing the student prints can
+be read as a reply. It never sees expected values: it returns outputs, the grader judges them.
+"""
+import argparse
+import importlib.util
+import json
+import os
+import sys
+import time
+import traceback
+
+# Keep our own references before any student code runs: a student who rebinds json, np or os
+# functions should break only their own results.
+_dumps, _loads = json.dumps, json.loads
+_perf = time.perf_counter
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--submission", required=True)
+    ap.add_argument("--req-fd", type=int, required=True)
+    ap.add_argument("--rep-fd", type=int, required=True)
+    ap.add_argument("--path", action="append", default=[])
+    args = ap.parse_args()
+
+    requests = os.fdopen(args.req_fd, "r", encoding="utf-8")
+    replies = os.fdopen(args.rep_fd, "w", encoding="utf-8")
+    root = os.path.realpath(args.submission)
+    os.chdir(root)
+    for p in reversed(args.path or ["."]):
+        sys.path.insert(0, os.path.realpath(os.path.join(root, p)))
+
+    def reply(msg):
+        replies.write(_dumps(msg) + "\n")
+        replies.flush()
+
+    reply({"type": "hello", "pid": os.getpid(), "environment": environment()})
+    probes = {}
+    for line in requests:
+        msg = _loads(line)
+        if msg.get("type") == "exit":
+            break
+        if msg.get("type") != "run":
+            continue
+        started = _perf()
+        try:
+            outputs = run_probe(msg, probes, root)
+            reply({"type": "result", "id": msg["id"], "nonce": msg["nonce"], "ok": True,
+                   "outputs": outputs, "seconds": _perf() - started})
+        except BadOutput as e:
+            reply({"type": "result", "id": msg["id"], "nonce": msg["nonce"], "ok": False,
+                   "error": {"kind": "bad-output", "message": str(e), "traceback": ""},
+                   "seconds": _perf() - started})
+        except BaseException as e:  # noqa: BLE001 - SystemExit from student code is their failure too
+            if isinstance(e, KeyboardInterrupt):
+                raise
+            reply({"type": "result", "id": msg["id"], "nonce": msg["nonce"], "ok": False,
+                   "error": describe(e, root), "seconds": _perf() - started})
+
+
+class BadOutput(Exception):
+    pass
+
+
+def run_probe(msg, probes, root):
+    import numpy as np
+
+    path = msg["probe"]
+    if path not in probes:
+        # A pack's probes may share helpers beside them; appended so the student's modules win.
+        here = os.path.dirname(path)
+        if here not in sys.path:
+            sys.path.append(here)
+        spec = importlib.util.spec_from_file_location("dlgrade_probe_" + str(len(probes)), path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        probes[path] = module
+    inputs = {name: np.load(file, allow_pickle=False) for name, file in msg["inputs"].items()}
+    result = probes[path].run(inputs)
+    if not isinstance(result, dict):
+        raise BadOutput("the probe returned %s instead of a dict of outputs" % type(result).__name__)
+    os.makedirs(msg["outdir"], exist_ok=True)
+    written = {}
+    for name, value in result.items():
+        array = to_array(name, value)
+        file = os.path.join(msg["outdir"], name + ".npy")
+        np.save(file, array, allow_pickle=False)
+        written[name] = file
+    return written
+
+
+def to_array(name, value):
+    """Turn what the student's code returned into a plain numeric array, or say why not."""
+    import numpy as np
+
+    if value is None:
+        raise BadOutput("%s: the code returned None (is this part still a TODO?)" % name)
+    if isinstance(value, np.ndarray) and type(value) is not np.ndarray:
+        value = np.asarray(value)  # drop subclasses such as np.matrix or a student's own
+    try:
+        array = np.asarray(value)
+    except Exception as e:  # noqa: BLE001
+        raise BadOutput("%s: cannot be read as an array (%s: %s)" % (name, type(e).__name__, e))
+    if array.dtype.kind not in "biuf":
+        what = type(value).__name__
+        raise BadOutput("%s: returned a %s that is not a numeric array (numpy dtype %s)" % (name, what, array.dtype))
+    if array.dtype.kind == "f" and array.dtype.itemsize not in (4, 8):
+        array = array.astype(np.float64)
+    if array.dtype.kind in "iu" and array.dtype.itemsize < 4 and array.dtype != np.uint8:
+        array = array.astype(np.int32)
+    if array.dtype == np.uint32 or array.dtype == np.uint64:
+        array = array.astype(np.int64)
+    if array.dtype.kind in "iu" and array.dtype.itemsize == 2:
+        array = array.astype(np.int32)
+    # Not np.ascontiguousarray: it turns a 0-d array (a scalar loss) into shape (1,).
+    return array if array.flags.c_contiguous else array.copy(order="C")
+
+
+def describe(e, root):
+    """The exception as a student wants to read it: their own frames, not the harness's."""
+    frames = traceback.extract_tb(e.__traceback__)
+    own = [f for f in frames if os.path.realpath(f.filename).startswith(root + os.sep)]
+    if isinstance(e, SyntaxError) and e.filename and os.path.realpath(e.filename).startswith(root + os.sep):
+        where = "%s, line %s" % (os.path.relpath(e.filename, root), e.lineno)
+        text = (e.text or "").rstrip()
+        return {"kind": "import", "message": "SyntaxError: %s (%s)" % (e.msg, where),
+                "traceback": '  File "%s"\n    %s' % (where, text.strip())}
+    lines = []
+    for f in own[-8:]:
+        lines.append('  File "%s", line %s, in %s' % (os.path.relpath(f.filename, root), f.lineno, f.name))
+        if f.line:
+            lines.append("    " + f.line.strip())
+    if isinstance(e, SystemExit):
+        message = "the code called sys.exit(%s)" % ("" if e.code is None else repr(e.code))
+    else:
+        message = "%s: %s" % (type(e).__name__, e)
+        if "NoneType" in message:
+            message += " (something returned None: is one of the TODOs still unimplemented?)"
+    kind = "import" if isinstance(e, (ImportError, SyntaxError)) else "exception"
+    return {"kind": kind, "message": message, "traceback": "\n".join(lines)}
+
+
+def environment():
+    info = {"python": sys.version.split()[0], "executable": sys.executable}
+    try:
+        import numpy
+        info["numpy"] = numpy.__version__
+    except Exception:  # noqa: BLE001
+        info["numpy"] = None
+    return info
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,14 @@
+/** Every reference op by name: what `dlgrade reference` and the packs' `expect` steps call. */
+import type { RefOp } from './op.ts';
+import { mlpOps } from './ops/mlp.ts';
+import { cnnOps } from './ops/conv.ts';
+import { optimizationOps } from './ops/optimization.ts';
+import { countingOps } from './ops/counting.ts';
+import { agreementOps } from './ops/agreement.ts';
+
+export const OPS: RefOp[] = [...mlpOps, ...cnnOps, ...optimizationOps, ...countingOps, ...agreementOps];
+
+const byName = new Map(OPS.map((op) => [op.name, op]));
+if (byName.size !== OPS.length) throw new Error('two reference ops share a name');
+
+export const findOp = (name: string): RefOp | undefined => byName.get(name);

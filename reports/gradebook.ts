@@ -1,0 +1,22 @@
+/** The class gradebook: one row per student, one column per check, then the total. */
+import type { SubmissionResult } from '../harness/results/types.ts';
+
+const cell = (v: string | number) => {
+  const s = String(v);
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+};
+
+export function gradebookCsv(results: SubmissionResult[]): string {
+  const ids: string[] = [];
+  for (const r of results) for (const c of r.checks) if (!ids.includes(c.id)) ids.push(c.id);
+  const rows = [['submission', ...ids, 'score', 'max_score', 'errors'].map(cell).join(',')];
+  for (const r of [...results].sort((a, b) => a.submission.localeCompare(b.submission))) {
+    const byId = new Map(r.checks.map((c) => [c.id, c]));
+    const checkCells = ids.map((id) => {
+      const c = byId.get(id);
+      return c ? (c.status === 'skipped' ? 'skipped' : c.score) : '';
+    });
+    rows.push([r.submission, ...checkCells, r.score, r.max_score, r.errors.join(' | ')].map(cell).join(','));
+  }
+  return rows.join('\n') + '\n';
+}

@@ -1,0 +1,46 @@
+/**
+ * The student-facing terminal report: one line per check, then what went wrong and where, in
+ * words a student acts on.
+ */
+import type { CheckResult, SubmissionResult } from '../harness/results/types.ts';
+
+const useColor = () => process.stdout.isTTY && !process.env.NO_COLOR;
+const paint = (code: string, s: string) => (useColor() ? `\x1b[${code}m${s}\x1b[0m` : s);
+const MARK: Record<string, string> = { passed: '✓', failed: '✗', error: '!', timeout: '⏱', skipped: '-' };
+const COLOR: Record<string, string> = { passed: '32', failed: '31', error: '31', timeout: '33', skipped: '90' };
+
+const pts = (x: number) => (Number.isInteger(x) ? String(x) : x.toFixed(2));
+
+export function formatCheckLine(c: CheckResult): string {
+  const mark = paint(COLOR[c.status], MARK[c.status]);
+  const score = `${pts(c.score)}/${pts(c.max_score)}`.padStart(7);
+  return `  ${mark} ${score}  ${c.id.padEnd(24)} ${c.title}`;
+}
+
+export function formatDetails(c: CheckResult): string[] {
+  if (c.status === 'passed') return [];
+  const lines = [`  ${paint(COLOR[c.status], c.status.toUpperCase())} ${c.id}: ${c.title}`];
+  for (const k of c.cases.filter((x) => x.status !== 'passed')) {
+    lines.push(`    ${k.hidden ? 'hidden case' : 'case'} ${k.name} [${k.status}]: ${k.message}`);
+    if (k.traceback) lines.push(...k.traceback.split('\n').map((l) => `      ${l}`));
+  }
+  if (c.hint) lines.push(`    hint: ${c.hint}`);
+  return lines;
+}
+
+export function formatSubmission(r: SubmissionResult): string {
+  const out: string[] = [];
+  out.push(`${r.assignment} — ${r.submission}`);
+  const env = r.environment;
+  const mods = Object.entries(env.modules).map(([k, v]) => `${k} ${v}`).join(', ');
+  out.push(paint('90', `Python ${env.python ?? '?'} (${env.executable ?? '?'})${mods ? `, ${mods}` : ''}; seed ${r.seed}; sandbox: ${env.sandbox}`));
+  out.push('');
+  out.push(...r.checks.map(formatCheckLine));
+  const details = r.checks.flatMap(formatDetails);
+  if (details.length) out.push('', ...details);
+  if (r.errors.length) out.push('', ...r.errors.map((e) => `  note: ${e}`));
+  const passed = r.checks.filter((c) => c.status === 'passed').length;
+  out.push('');
+  out.push(`Score ${pts(r.score)}/${pts(r.max_score)} — ${passed} of ${r.checks.length} checks passed (${r.seconds.toFixed(1)} s)`);
+  return out.join('\n');
+}
