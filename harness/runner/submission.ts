@@ -179,7 +179,8 @@ async function runAnswerCase(pack: Pack, check: CheckSpec, c: CaseSpec, submissi
   try {
     const answers = readAnswers(submission, pack.spec.answers_file);
     const raw = answers[spec.key];
-    if (spec.type === 'expression' || (spec.type !== 'yesno' && JSON.stringify(raw ?? null).match(/[a-z(]/i))) await loadExpressionEngine();
+    const arithmetic = typeof raw === 'string' && Number.isNaN(Number(raw));
+    if (spec.type === 'expression' || (spec.type !== 'yesno' && arithmetic)) await loadExpressionEngine();
     if (spec.type === 'expression') {
       // The reference expressions are evaluated at the same seeded points as the answer.
       const points = expressionPoints(spec, seed);

@@ -134,7 +134,7 @@ export class Worker {
         }
       });
       this.proc.then((r) => {
-        this.exited = r.signal ? `killed by ${r.signal}` : `exited with code ${r.exitCode}`;
+        this.exited ??= r.signal ? `killed by ${r.signal}` : `exited with code ${r.exitCode}`;
         if (!hello) {
           clearTimeout(timer);
           reject(new Error(`the Python worker ${this.exited} before it started: ${this.stderr.text().trim().split('\n').slice(-3).join(' | ')}`));
@@ -187,21 +187,22 @@ export class Worker {
   /** Kills the worker and everything it started. */
   kill() {
     const pid = this.proc?.pid;
-    if (pid && this.alive) {
-      try {
-        process.kill(-pid, 'SIGKILL');
-      } catch {
-        /* already gone */
-      }
+    if (!pid) return;
+    // Dead from now on, before the exit event arrives: nothing more may be sent to it.
+    this.exited ??= 'was stopped by the grader';
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      /* already gone */
     }
   }
 
   async close() {
     if (this.alive) {
       this.requests.write(JSON.stringify({ type: 'exit' }) + '\n');
-      const done = await Promise.race([this.proc.then(() => true), new Promise((r) => setTimeout(() => r(false), 2000))]);
-      if (!done) this.kill();
+      await Promise.race([this.proc, new Promise((r) => setTimeout(r, 2000))]);
     }
-    this.kill(); // stray children of a clean exit too
+    this.kill(); // a worker that did not leave, and stray children of one that did
+    await this.proc.catch(() => {});
   }
 }

@@ -32,6 +32,8 @@ def params_by_shape(net):
 def assign_by_shape(net, arrays):
     """Load the grader's arrays into the student's network, matching parameters by shape."""
     names = params_by_shape(net)
+    if not names:
+        raise ValueError("%s has no parameters: is its sequential(...) still a TODO?" % type(net).__name__)
     chosen = {}
     for key, value in arrays.items():
         shape = tuple(value.shape)
@@ -48,3 +50,10 @@ def grads_of(net, chosen):
     """The gradient of each assigned parameter after backward, under the grader's keys."""
     net.net.gather_grads()
     return {"d" + key: net.net.get_grads(name) for key, name in chosen.items()}
+
+
+def returned(value, what):
+    """Stop at the first part that is still a TODO, instead of failing later somewhere else."""
+    if value is None:
+        raise NotImplementedError("%s returned None: is it still a TODO?" % what)
+    return value

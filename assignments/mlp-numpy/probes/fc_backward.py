@@ -1,6 +1,6 @@
 from lib.mlp.layer_utils import fc, flatten
 
-from _helpers import set_fc
+from _helpers import returned, set_fc
 
 
 def run(inputs):
@@ -8,7 +8,7 @@ def run(inputs):
     flat = flatten(name="flatten")
     layer = fc(w.shape[0], w.shape[1], init_scale=0.02, name="fc")
     w_name, b_name = set_fc(layer, w, b)
-    layer.forward(flat.forward(x))
+    returned(layer.forward(returned(flat.forward(x), "flatten.forward")), "fc.forward")
     dflat = layer.backward(dout)
     dx = flat.backward(dflat)
     return {"dx": dx, "dw": layer.grads[w_name], "db": layer.grads[b_name]}

@@ -1,7 +1,7 @@
 from lib.mlp.fully_conn import Module
 from lib.mlp.layer_utils import fc, flatten, gelu, sequential
 
-from _helpers import set_fc
+from _helpers import returned, set_fc
 
 
 class _Net(Module):
@@ -17,7 +17,7 @@ def run(inputs):
     net = _Net(w.shape[0], w.shape[1])
     w_name, b_name = set_fc(net.net.layers[1], w, b)
     net.net.gather_params()
-    net.forward(inputs["x"])
+    returned(net.forward(inputs["x"]), "the network's forward")
     net.backward(inputs["dout"], regularization={1: "l1", 2: "l2"}[int(inputs["kind"])], reg_lambda=float(inputs["lam"]))
     net.net.gather_grads()
     return {"dw": net.net.get_grads(w_name), "db": net.net.get_grads(b_name)}

@@ -1,0 +1,30 @@
+/** Grading from tests: the same engine the CLI uses, with results checked against the schema. */
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
+import { expect } from 'vitest';
+import { resolvePython } from '../../harness/python/environment.ts';
+import type { SubmissionResult } from '../../harness/results/types.ts';
+import { gradeSubmission } from '../../harness/runner/submission.ts';
+import { loadPack } from '../../harness/spec/load.ts';
+import resultSchema from '../../harness/results/result.schema.json' with { type: 'json' };
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+addFormats.default(ajv);
+const validate = ajv.compile(resultSchema);
+
+/** Fails the test with ajv's words when a result does not match result.schema.json. */
+export function expectValidResult(r: unknown) {
+  const ok = validate(JSON.parse(JSON.stringify(r)));
+  expect(ok ? [] : validate.errors).toEqual([]);
+}
+
+export async function grade(pack: string, dir: string, opts: { only?: string[]; seed?: string } = {}): Promise<SubmissionResult> {
+  const p = loadPack(pack);
+  const python = await resolvePython(p.spec.python);
+  const r = await gradeSubmission(p, dir, { seed: opts.seed ?? 'test-seed', python, only: opts.only });
+  expectValidResult(r);
+  return r;
+}
+
+export const failing = (r: SubmissionResult) => r.checks.filter((c) => c.status !== 'passed').map((c) => c.id).sort();
+export const passing = (r: SubmissionResult) => r.checks.filter((c) => c.status === 'passed').map((c) => c.id).sort();
