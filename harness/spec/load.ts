@@ -59,7 +59,11 @@ export function loadPack(nameOrPath: string): Pack {
     const line = isNode(node) && node.range ? ` (line ${lines.linePos(node.range[0]).line})` : '';
     return `${describePath(spec, keys)}${line}`;
   };
-  if (!validate(spec)) throw new SpecError(file, where(bestError(validate.errors!).instancePath), explain(bestError(validate.errors!)));
+  if (!validate(spec)) {
+    const e = bestError(validate.errors!);
+    const extra = e.keyword === 'additionalProperties' ? `/${(e.params as { additionalProperty: string }).additionalProperty}` : '';
+    throw new SpecError(file, where(e.instancePath + extra), explain(e));
+  }
 
   const probes: Record<string, string> = {};
   const ids = new Set<string>();

@@ -6,8 +6,9 @@
  * The network is a continuous piecewise-linear function whose kinks sit at x = -b_h[i]/w_h[i].
  * Fitting it exactly is a square-ish nonlinear system (n residuals, 13 unknowns) with many
  * solutions and many local minima (a kink stuck in the wrong gap between data points), so the
- * fitter is Levenberg–Marquardt on the residual with the analytic Jacobian, restarted from
- * seeded random starts until the largest residual is within tolerance.
+ * fitter is Levenberg–Marquardt on the residual with the analytic Jacobian, started with the
+ * kinks where the data bends and restarted from seeded random starts until the largest residual
+ * is within tolerance, then polished to rounding level.
  */
 import { Rng } from '../../harness/tensor/random.ts';
 import { choleskySolve, levenbergMarquardt } from '../lm.ts';
@@ -162,7 +163,7 @@ function polish(theta: Float64Array, xs: Float64Array, ys: Float64Array): Float6
 }
 
 export interface FitOptions {
-  /** How many starts to try before giving up. */
+  /** How many starts to try (the first included) before giving up. */
   restarts?: number;
   /** The largest |residual| accepted. */
   tol?: number;

@@ -1,0 +1,45 @@
+/**
+ * The demo's sample class, graded in one batch: every student gets what the class file says
+ * they deserve, a student who loops forever costs one check's time limit and nothing else, and a
+ * result file and a gradebook row exist for each.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadClass, materializeClass } from '../../harness/cli/sample-class.ts';
+import { resolvePython } from '../../harness/python/environment.ts';
+import { gradeBatch } from '../../harness/runner/batch.ts';
+import { listPacks, loadPack } from '../../harness/spec/load.ts';
+import { expectValidResult, failing, passing } from '../helpers/grade.ts';
+
+const packs = listPacks().filter((p) => loadClass(p).length);
+
+describe.each(packs)('sample class of %s', (name) => {
+  it('grades every student as the class file says', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'dlgrade-class-'));
+    const classDir = materializeClass(name, path.join(root, 'class'))!;
+    const pack = loadPack(name);
+    const python = await resolvePython(pack.spec.python);
+    const out = path.join(root, 'results');
+    const results = await gradeBatch(pack, classDir, out, { seed: 'class-test', python, jobs: 2 });
+    const students = loadClass(name);
+    expect(results.map((r) => r.submission).sort()).toEqual(students.map((s) => s.name).sort());
+    for (const s of students) {
+      const r = results.find((x) => x.submission === s.name)!;
+      expectValidResult(r);
+      expect(JSON.parse(fs.readFileSync(path.join(out, s.name, 'result.json'), 'utf8')).score).toBe(r.score);
+      const all = r.checks.map((c) => c.id).sort();
+      if (s.expect === 'full') expect(failing(r), s.name).toEqual([]);
+      else if (s.expect === 'zero') expect(r.score, s.name).toBe(0);
+      else if ('fail' in s.expect) expect(failing(r), s.name).toEqual([...s.expect.fail].sort());
+      else expect(passing(r), s.name).toEqual([...(s.expect as { pass: string[] }).pass].sort());
+      // Nothing hangs: a timed-out check costs its limit and a little more.
+      for (const c of r.checks) expect(c.seconds, `${s.name}/${c.id}`).toBeLessThan(pack.limits.check_seconds + 2);
+      expect(all.length).toBe(pack.spec.checks.length);
+    }
+    const csv = fs.readFileSync(path.join(out, 'gradebook.csv'), 'utf8').trim().split('\n');
+    expect(csv).toHaveLength(students.length + 1);
+    expect(csv[0].split(',')).toEqual(['submission', ...pack.spec.checks.map((c) => c.id), 'score', 'max_score', 'errors']);
+  });
+});

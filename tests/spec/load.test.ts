@@ -1,0 +1,102 @@
+/** A broken spec is refused with the file, the place inside it and what is wrong. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { SpecError, listPacks, loadPack, PACKS_DIR } from '../../harness/spec/load.ts';
+
+function packWith(yaml: string, probes: string[] = ['p']): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dlgrade-spec-'));
+  fs.mkdirSync(path.join(dir, 'probes'));
+  for (const p of probes) fs.writeFileSync(path.join(dir, 'probes', `${p}.py`), 'def run(inputs):\n    return {}\n');
+  fs.writeFileSync(path.join(dir, 'assignment.yaml'), yaml);
+  return dir;
+}
+
+const base = (check: string) => `name: t
+title: T
+python: { requires: { numpy: "*" } }
+checks:
+${check}`;
+
+const good = `  - id: c1
+    title: C1
+    kind: compare
+    points: 1
+    probe: p
+    cases: [{ name: a, inputs: { x: { randn: [2, 3] } } }]
+    expect: [{ op: softmax }]
+    compare: [{ output: out, rel_error: 1.0e-8 }]
+`;
+
+function refusal(yaml: string, probes?: string[]): SpecError {
+  try {
+    loadPack(packWith(yaml, probes));
+  } catch (e) {
+    expect(e).toBeInstanceOf(SpecError);
+    return e as SpecError;
+  }
+  throw new Error('the spec was accepted');
+}
+
+describe('assignment spec loading', () => {
+  it('accepts every shipped pack', () => {
+    expect(listPacks().length).toBeGreaterThan(0);
+    for (const p of listPacks()) expect(loadPack(p).spec.name).toBe(p);
+  });
+
+  it('accepts a minimal pack and fills in default limits', () => {
+    const pack = loadPack(packWith(base(good)));
+    expect(pack.limits.check_seconds).toBeGreaterThan(0);
+    expect(Object.keys(pack.probes)).toEqual(['p']);
+  });
+
+  it('names an unknown field with its place and line', () => {
+    const e = refusal(base(good.replace('points: 1', 'points: 1\n    pionts: 2')));
+    expect(e.message).toMatch(/assignment\.yaml: checks\[0\] \(c1\)\.pionts/);
+    expect(e.message).toMatch(/line 9\b/);
+    expect(e.problem).toBe('unknown field "pionts"');
+  });
+
+  it('names a wrong kind with the allowed values', () => {
+    const e = refusal(base(good.replace('kind: compare', 'kind: comparison')));
+    expect(e.message).toMatch(/checks\[0\] \(c1\)\.kind/);
+    expect(e.problem).toMatch(/must be one of "compare", "gradient"/);
+  });
+
+  it('refuses an unknown reference op, naming the list command', () => {
+    const e = refusal(base(good.replace('op: softmax', 'op: softmaxx')));
+    expect(e.problem).toMatch(/unknown reference op "softmaxx".*dlgrade reference --list/);
+  });
+
+  it('refuses an op input the op does not have', () => {
+    const e = refusal(base(good.replace('{ op: softmax }', '{ op: softmax, in: { y: x } }')));
+    expect(e.problem).toMatch(/op softmax has no input "y" \(inputs: x\)/);
+  });
+
+  it('refuses a missing probe file', () => {
+    const e = refusal(base(good), ['other']);
+    expect(e.problem).toMatch(/probe file probes\/p\.py does not exist/);
+  });
+
+  it('refuses duplicate check ids', () => {
+    const e = refusal(base(good + good));
+    expect(e.problem).toMatch(/check id "c1" is used twice/);
+  });
+
+  it('refuses broken YAML with its line', () => {
+    const e = refusal(base(good).replace('title: T', 'title: [T'));
+    expect(e.message).toMatch(/line \d+/);
+    expect(e.problem).toMatch(/not valid YAML/);
+  });
+
+  it('refuses a comparison with two metrics', () => {
+    const e = refusal(base(good.replace('rel_error: 1.0e-8', 'rel_error: 1.0e-8, abs_error: 1')));
+    expect(e.problem).toMatch(/exactly one of rel_error/);
+  });
+
+  it('refuses an unknown pack name, listing the shipped ones', () => {
+    expect(() => loadPack('no-such-pack')).toThrow(/no such assignment pack \(shipped packs: .*mlp-numpy/);
+    expect(fs.existsSync(PACKS_DIR)).toBe(true);
+  });
+});
