@@ -14,6 +14,7 @@ import { gradeSubmission } from '../runner/submission.ts';
 import { GRADER_VERSION } from '../runner/version.ts';
 import { REPO_ROOT, SpecError, listPacks, loadPack } from '../spec/load.ts';
 import { TensorFileError } from '../tensor/npy.ts';
+import { syncFixtures } from '../checks/fixtures.ts';
 import { formatSubmission } from '../../reports/terminal.ts';
 import { referenceCommand } from './reference.ts';
 import { materializeClass } from './sample-class.ts';
@@ -81,6 +82,20 @@ export async function main(argv: string[]): Promise<number> {
         await grade(classDir, name, path.join(o.out, 'results', name), { jobs: Number(o.jobs), seed: 'demo', python: o.python });
       }
       console.log(`\nResults: ${path.join(o.out, 'results')}/<pack>/<student>/result.json and gradebook.csv`);
+    });
+
+  program
+    .command('fixtures')
+    .description("regenerate fixtures/<pack>/: every published case's inputs and expected outputs as .npz")
+    .option('--check', 'only report fixtures that are out of date (exit 1 if any)')
+    .action((o) => {
+      for (const name of listPacks()) {
+        const differ = syncFixtures(loadPack(name), path.join(REPO_ROOT, 'fixtures', name), !!o.check);
+        if (o.check && differ.length) {
+          console.log(`${name}: out of date: ${differ.join(', ')} (run: npm run -s dlgrade -- fixtures)`);
+          exit = 1;
+        } else if (!o.check) console.log(`${name}: wrote fixtures/${name}/`);
+      }
     });
 
   referenceCommand(program, (code) => { exit = code; });

@@ -142,7 +142,7 @@ export const conv2dNchwFlipped = (x: Tensor, kernel: Tensor): Tensor =>
 /**
  * Zero-padded to the input's size: a known wrong answer. The padding before is (k-1)//2 and the
  * rest goes after, as PyTorch's padding='same' does. scipy.signal.correlate(mode='same') centres
- * the other way for even kernels (k//2 before); pass `anchor: 'scipy'` for that placement.
+ * the other way for even kernels (k//2 before); anchor 'scipy' gives that placement.
  */
 export function conv2dNchwSame(x: Tensor, kernel: Tensor, anchor: 'torch' | 'scipy' = 'torch'): Tensor {
   const before = (k: number) => (anchor === 'torch' ? Math.floor((k - 1) / 2) : Math.floor(k / 2));

@@ -1,0 +1,71 @@
+/**
+ * The published cases' inputs and expected outputs as .npz files (fixtures/<pack>/), for students
+ * and instructors to load with numpy. They are regenerated from the reference by
+ * `dlgrade fixtures`; grading never reads them (it computes the same values itself).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { findOp } from '../../reference/registry.ts';
+import type { Pack } from '../spec/types.ts';
+import { encodeNpz } from '../tensor/npz.ts';
+import { scalar } from '../tensor/tensor.ts';
+import type { Values } from './expect.ts';
+import { buildInputs } from './inputs.ts';
+
+/** The files of one pack's fixtures: relative path → bytes. */
+export function packFixtures(pack: Pack): Map<string, Uint8Array> {
+  const files = new Map<string, Uint8Array>();
+  for (const check of pack.spec.checks) {
+    if (check.kind === 'answer') continue;
+    for (const c of check.cases) {
+      if (c.hidden) continue;
+      const inputs = buildInputs(check, c, 'fixtures');
+      files.set(`${check.id}/${c.name}.inputs.npz`, encodeNpz(inputs));
+      const expected = expectedWithoutStudent(check.expect ?? [], inputs);
+      if (Object.keys(expected).length) files.set(`${check.id}/${c.name}.expected.npz`, encodeNpz(expected));
+    }
+  }
+  return files;
+}
+
+/** Runs the steps that need nothing the student returns (a dropout mask, say) and keeps their outputs. */
+function expectedWithoutStudent(steps: NonNullable<Pack['spec']['checks'][number]['expect']>, inputs: Values): Values {
+  const env: Values = { ...inputs };
+  const produced: Values = {};
+  for (const step of steps) {
+    const op = findOp(step.op)!;
+    const args: Values = {};
+    let runnable = true;
+    for (const name of op.inputs) {
+      const source = step.in?.[name] ?? name;
+      if (typeof source === 'number') args[name] = scalar(source);
+      else if (env[source]) args[name] = env[source];
+      else if (!(op.defaults && name in op.defaults)) runnable = false;
+    }
+    if (!runnable) continue;
+    for (const [name, value] of Object.entries(op.run(args))) {
+      env[step.out?.[name] ?? name] = value;
+      produced[step.out?.[name] ?? name] = value;
+    }
+  }
+  return produced;
+}
+
+/** Writes the fixtures under dir (replacing the pack's folder), or lists what differs when check is set. */
+export function syncFixtures(pack: Pack, dir: string, check: boolean): string[] {
+  const files = packFixtures(pack);
+  const differ: string[] = [];
+  for (const [rel, bytes] of files) {
+    const p = path.join(dir, rel);
+    const same = fs.existsSync(p) && Buffer.compare(fs.readFileSync(p), Buffer.from(bytes)) === 0;
+    if (!same) differ.push(rel);
+  }
+  if (!check) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    for (const [rel, bytes] of files) {
+      fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+      fs.writeFileSync(path.join(dir, rel), bytes);
+    }
+  }
+  return differ;
+}
