@@ -87,7 +87,9 @@ export function compareOutput(
   const primary = expected[0];
   if (got.shape.join() !== primary.shape.join()) {
     let hint = '';
-    if (got.data.length === primary.data.length) {
+    const named = mistakes.find((m) => m.value.shape.join() === got.shape.join() && measure(got, m.value, metric, absBar).value <= Math.max(bar, 1e-6));
+    if (named) hint = ` — ${named.say}`;
+    else if (got.data.length === primary.data.length) {
       hint = got.shape.length === 2 && primary.shape.length === 2 && got.shape[0] === primary.shape[1] && got.shape[1] === primary.shape[0]
         ? ' (transposed?)'
         : ' (same number of elements: reshaped or an axis lost?)';
@@ -109,6 +111,7 @@ export function compareOutput(
   let message = `${label}: ${what}, expected ${fmt(m.worst.expected)}, got ${fmt(m.worst.got)} (bar ${fmt(bar)})`;
   const diagnosis = diagnose(got, primary, mistakes, metric, bar, absBar);
   if (diagnosis) message += ` — ${diagnosis}`;
+  if (spec.say) message += ` — ${spec.say}`;
   return { ...base, value: m.value, passed: false, worst: m.worst, message };
 }
 

@@ -8,6 +8,9 @@ import { type Tensor, scalar } from '../tensor/tensor.ts';
 
 export type Values = Record<string, Tensor>;
 
+/** A reference op refused something the student returned (a theta of the wrong shape, say). */
+export class StudentValueError extends Error {}
+
 export function runSteps(steps: StepSpec[], values: Values): Values {
   const env: Values = { ...values };
   for (const step of steps) {
@@ -20,7 +23,14 @@ export function runSteps(steps: StepSpec[], values: Values): Values {
       else if (op.defaults && name in op.defaults) args[name] = scalar(op.defaults[name]);
       else throw new Error(`reference op ${op.name}: input "${name}" has no value (looked for "${source}")`);
     }
-    const result = op.run(args);
+    let result: Values;
+    try {
+      result = op.run(args);
+    } catch (e) {
+      const fromStudent = op.inputs.some((n) => String(step.in?.[n] ?? n).startsWith('got.'));
+      if (fromStudent) throw new StudentValueError((e as Error).message);
+      throw e;
+    }
     for (const [name, value] of Object.entries(result)) env[step.out?.[name] ?? name] = value;
   }
   return env;

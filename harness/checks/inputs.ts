@@ -45,6 +45,8 @@ export function buildInput(spec: InputSpec, rng: Rng): Tensor {
   } else if (spec.randint) {
     const [lo, hi] = spec.randint;
     t = tensor(spec.shape!, Float64Array.from({ length: sizeOf(spec.shape!) }, () => rng.int(lo, hi)), 'int64');
+  } else if (spec.piecewise_linear) {
+    t = tensor([spec.piecewise_linear.points], piecewiseLinear(spec.piecewise_linear.points, spec.piecewise_linear.kinks, rng));
   } else if (spec.choice) {
     const pick = spec.choice[rng.int(0, spec.choice.length)];
     t = literal(pick, typeof pick === 'boolean' ? 'bool' : 'float64');
@@ -94,4 +96,28 @@ function transpose2d(t: Tensor): Tensor {
   const data = new Float64Array(n * m);
   for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) data[j * n + i] = t.data[i * m + j];
   return { dtype: t.dtype, shape: [m, n], data };
+}
+
+/**
+ * A continuous piecewise-linear target sampled at x = 0..points-1: 1..maxKinks kinks at distinct
+ * interior integers, integer slopes that change at every kink, an integer start. Exactly what a
+ * 1-4-1 ReLU network can fit, so a correct fitter always can.
+ */
+function piecewiseLinear(points: number, maxKinks: number, rng: Rng): Float64Array {
+  const interior = Array.from({ length: points - 2 }, (_, i) => i + 1);
+  const kinks = Math.min(1 + rng.int(0, maxKinks), interior.length);
+  const at = new Set<number>();
+  while (at.size < kinks) at.add(interior[rng.int(0, interior.length)]);
+  let slope = rng.int(-3, 4);
+  const y = new Float64Array(points);
+  y[0] = rng.int(0, 6);
+  for (let x = 1; x < points; x++) {
+    if (at.has(x - 1)) {
+      let next = slope;
+      while (next === slope) next = rng.int(-3, 4);
+      slope = next;
+    }
+    y[x] = y[x - 1] + slope;
+  }
+  return y;
 }

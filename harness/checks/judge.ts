@@ -5,13 +5,19 @@
 import type { CheckSpec } from '../spec/types.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import { type Comparison, compareOutput } from './compare.ts';
-import { type Values, runSteps } from './expect.ts';
+import { StudentValueError, type Values, runSteps } from './expect.ts';
 import { PROPERTIES } from './properties.ts';
 
 export function judgeCase(check: CheckSpec, inputs: Values, got: Values): Comparison[] {
   const values: Values = { ...inputs };
   for (const [name, t] of Object.entries(got)) values[`got.${name}`] = t;
-  const env = runSteps(check.expect ?? [], values);
+  let env: Values;
+  try {
+    env = runSteps(check.expect ?? [], values);
+  } catch (e) {
+    if (!(e instanceof StudentValueError)) throw e;
+    return [{ output: 'returned value', metric: 'property', value: null, bar: 0, passed: false, message: `what your code returned cannot be used: ${e.message}` }];
+  }
 
   if (check.kind === 'property') {
     return (check.properties ?? []).map((p) => {

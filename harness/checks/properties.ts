@@ -121,6 +121,34 @@ export const PROPERTIES: Record<string, Property> = {
     return i < 0 ? { passed: true, message: `${what}: all zero` } : { passed: false, message: `${what}: should start at zero, found ${fmt(v.data[i])} at [${unravel(i, v.shape)}]` };
   },
 
+  /**
+   * An iterate path (iters+1, D) follows the reference while the reference stays bounded; where
+   * the reference diverges (leaves |x| <= bound), the student's must diverge too, by the next step.
+   * A diverging step size is then reported as divergence rather than as a NaN comparison.
+   */
+  trajectory(args) {
+    const got = tensorArg(args, 'path'), ref = tensorArg(args, 'expected');
+    const tol = numberArg(args, 'tol'), bound = numberArg(args, 'bound');
+    const what = label(args, 'path');
+    const bad = sameShape(got, ref, what);
+    if (bad) return { passed: false, message: bad.message.replace('the input', 'the reference') };
+    const d = ref.shape[1] ?? 1, steps = ref.shape[0];
+    const row = (t: Tensor, i: number) => Array.from(t.data.slice(i * d, (i + 1) * d));
+    const escaped = (v: number[]) => v.some((x) => !Number.isFinite(x) || Math.abs(x) > bound);
+    for (let i = 0; i < steps; i++) {
+      const r = row(ref, i), g = row(got, i);
+      if (escaped(r)) {
+        const gotEscapes = [i, i + 1].some((j) => j < steps && escaped(row(got, j)));
+        return gotEscapes
+          ? { passed: true, message: `${what}: follows the reference and diverges at step ${i}, as it should for this step size` }
+          : { passed: false, message: `${what}: the iterates should diverge at step ${i} (|x| > ${fmt(bound)}) but got [${g.map(fmt).join(', ')}]` };
+      }
+      const k = g.findIndex((x, j) => !(relError(x, r[j]) <= tol));
+      if (k >= 0) return { passed: false, message: `${what}[${i}, ${k}] = ${fmt(g[k])}, expected ${fmt(r[k])} (rel_error ${fmt(relError(g[k], r[k]))} > ${fmt(tol)})${i === 0 ? ' — the path should start at x0' : ''}` };
+    }
+    return { passed: true, message: `${what}: all ${steps} iterates within rel_error ${fmt(tol)}` };
+  },
+
   /** Two runs with the same seed give the same output. */
   deterministic(args) {
     const a = tensorArg(args, 'a'), b = tensorArg(args, 'b');

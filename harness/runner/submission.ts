@@ -176,6 +176,7 @@ async function runAnswerCase(pack: Pack, check: CheckSpec, c: CaseSpec, submissi
   const spec = check.answer!;
   const inputs = buildInputs(check, c, seed);
   let got: Values;
+  let points: Float64Array | undefined;
   try {
     const answers = readAnswers(submission, pack.spec.answers_file);
     const raw = answers[spec.key];
@@ -183,9 +184,9 @@ async function runAnswerCase(pack: Pack, check: CheckSpec, c: CaseSpec, submissi
     if (spec.type === 'expression' || (spec.type !== 'yesno' && arithmetic)) await loadExpressionEngine();
     if (spec.type === 'expression') {
       // The reference expressions are evaluated at the same seeded points as the answer.
-      const points = expressionPoints(spec, seed);
-      (spec.equals ?? []).forEach((e, i) => { inputs[i === 0 ? 'expected' : `expected_${i}`] = evaluateExpression(e, spec.variable ?? 'x', points, 'reference'); });
-      got = { answer: answerValue(spec, raw, points) };
+      points = expressionPoints(spec, seed);
+      (spec.equals ?? []).forEach((e, i) => { inputs[i === 0 ? 'expected' : `expected_${i}`] = evaluateExpression(e, spec.variable ?? 'x', points!, 'reference'); });
+      got = { answer: answerValue(spec, raw, points!) };
     } else {
       got = { answer: answerValue(spec, raw) };
     }
@@ -193,7 +194,14 @@ async function runAnswerCase(pack: Pack, check: CheckSpec, c: CaseSpec, submissi
     if (e instanceof AnswerError) return caseResult(c, 'failed', e.message, (Date.now() - t0) / 1000);
     throw e;
   }
-  return judged(check, c, inputs, got, (Date.now() - t0) / 1000);
+  const result = judged(check, c, inputs, got, (Date.now() - t0) / 1000);
+  if (points && result.status === 'failed') {
+    // An expression is wrong at some values of its variable: say which.
+    const x = spec.variable ?? 'x';
+    const wrong = result.comparisons.flatMap((k) => (k.passed || !k.worst ? [] : [points![k.worst.index[0]]]));
+    if (wrong.length) result.message += ` (it disagrees with the reference at ${x} = ${wrong.map((v) => v.toFixed(4)).join(', ')})`;
+  }
+  return result;
 }
 
 function judged(check: CheckSpec, c: CaseSpec, inputs: Values, got: Values, seconds: number): CaseResult {

@@ -4,7 +4,12 @@
  */
 import type { DType } from '../tensor/tensor.ts';
 
-export type CheckKind = 'compare' | 'gradient' | 'property' | 'step' | 'answer';
+/**
+ * compare, gradient and step compare outputs with the reference; property checks laws; answer
+ * reads answers.yaml; residual evaluates what the student returned (a fitted theta) with the
+ * reference and measures how far it is from the data.
+ */
+export type CheckKind = 'compare' | 'gradient' | 'property' | 'step' | 'answer' | 'residual';
 
 export type InputSpec =
   | number
@@ -17,6 +22,7 @@ export type InputSpec =
       uniform?: [number, number];
       randint?: [number, number];
       choice?: unknown[];
+      piecewise_linear?: { points: number; kinks: number };
       shape?: number[];
       scale?: number;
       shift?: number;
@@ -45,6 +51,8 @@ export interface ComparisonSpec {
   sum_abs?: number;
   rel_or_abs?: [number, number];
   label?: string;
+  /** Said when this comparison fails. */
+  say?: string;
   mistakes?: { expected: string; say: string }[];
 }
 

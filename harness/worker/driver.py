@@ -32,6 +32,9 @@ def main():
     os.chdir(root)
     for p in reversed(args.path or ["."]):
         sys.path.insert(0, os.path.realpath(os.path.join(root, p)))
+    # dlgrade_probe (helpers for probes) sits beside this file; appended so the student's
+    # modules always win a name clash.
+    sys.path.append(os.path.dirname(os.path.abspath(__file__)))
 
     def reply(msg):
         replies.write(_dumps(msg) + "\n")
@@ -70,10 +73,6 @@ def run_probe(msg, probes, root):
 
     path = msg["probe"]
     if path not in probes:
-        # A pack's probes may share helpers beside them; appended so the student's modules win.
-        here = os.path.dirname(path)
-        if here not in sys.path:
-            sys.path.append(here)
         spec = importlib.util.spec_from_file_location("dlgrade_probe_" + str(len(probes)), path)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
@@ -122,7 +121,7 @@ def to_array(name, value):
 def describe(e, root):
     """The exception as a student wants to read it: their own frames, not the harness's."""
     frames = traceback.extract_tb(e.__traceback__)
-    own = [f for f in frames if os.path.realpath(f.filename).startswith(root + os.sep)]
+    own = [f for f in frames if not f.filename.startswith("<") and os.path.realpath(f.filename).startswith(root + os.sep)]
     if isinstance(e, SyntaxError) and e.filename and os.path.realpath(e.filename).startswith(root + os.sep):
         where = "%s, line %s" % (os.path.relpath(e.filename, root), e.lineno)
         text = (e.text or "").rstrip()

@@ -107,3 +107,50 @@ export const countingOps: RefOp[] = [
     },
   ),
 ];
+
+/** Minibatches in one epoch of n examples (the last one may be partial) and updates over all epochs. */
+export function trainingCounts(n: number, batch: number, epochs: number): { batches: number; updates: number } {
+  const batches = Math.ceil(n / batch);
+  return { batches, updates: batches * epochs };
+}
+
+/**
+ * Mean cross-entropy of predicted probabilities p (N, C) for integer labels, in nats (base e) or
+ * another base; p rows are probabilities already, so there is no softmax here.
+ */
+export function meanCrossEntropyOfProbabilities(p: number[][], labels: number[], base = Math.E): number {
+  let total = 0;
+  p.forEach((row, i) => { total -= Math.log(row[labels[i]]) / Math.log(base); });
+  return total / p.length;
+}
+
+countingOps.push(
+  defineOp(
+    {
+      name: 'training_counts',
+      summary: 'minibatches per epoch ceil(n/batch) and total updates over epochs',
+      inputs: ['n', 'batch', 'epochs'],
+      outputs: ['batches_per_epoch', 'updates'],
+    },
+    (a) => {
+      const c = trainingCounts(a.int('n', 1), a.int('batch', 1), a.int('epochs', 1));
+      return { batches_per_epoch: scalar(c.batches, 'int64'), updates: scalar(c.updates, 'int64') };
+    },
+  ),
+  defineOp(
+    {
+      name: 'mean_cross_entropy_of_probabilities',
+      summary: 'mean -log_base p[n, labels[n]] of probabilities p (N, C); base e gives nats',
+      inputs: ['p', 'labels', 'base'],
+      defaults: { base: Math.E },
+      outputs: ['loss'],
+    },
+    (a) => {
+      const p = a.t('p'), labels = a.t('labels');
+      if (p.shape.length !== 2 || labels.shape.length !== 1 || labels.shape[0] !== p.shape[0]) throw new Error(`mean_cross_entropy_of_probabilities: p must be (N, C) and labels (N,), got [${p.shape}] and [${labels.shape}]`);
+      const [n, c] = p.shape;
+      const rows = Array.from({ length: n }, (_, i) => Array.from(p.data.slice(i * c, (i + 1) * c)));
+      return { loss: scalar(meanCrossEntropyOfProbabilities(rows, Array.from(labels.data), a.n('base'))) };
+    },
+  ),
+);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { scalar } from '../../harness/tensor/tensor.ts';
+import { scalar, tensor } from '../../harness/tensor/tensor.ts';
 import { convPoolFlops, countingOps, paramCount, paramCountLenet5 } from '../../reference/ops/counting.ts';
 
 const op = (name: string) => {
@@ -67,5 +67,24 @@ describe('conv_pool_flops', () => {
     expect(() => op('conv_pool_flops').run(asInputs({ ...question, pool: 7 }))).toThrow(/pool 7 is larger than the 6x6 conv output/);
     expect(() => op('conv_pool_flops').run({ ...asInputs(question), stride: scalar(1.5) })).toThrow(/stride must be an integer >= 1/);
     expect(() => op('conv_pool_flops').run({ ...asInputs(question), filter: scalar(2) })).toThrow(/unknown input 'filter'/);
+  });
+});
+
+describe('training counts and cross-entropy of probabilities', () => {
+  it('counts batches with a partial last one, and updates over epochs', () => {
+    const op = countingOps.find((o) => o.name === 'training_counts')!;
+    const r = op.run({ n: scalar(50000), batch: scalar(250), epochs: scalar(30) });
+    expect(r.batches_per_epoch.data[0]).toBe(200); // 50000 / 250 exactly
+    expect(r.updates.data[0]).toBe(6000);
+    expect(op.run({ n: scalar(10), batch: scalar(4), epochs: scalar(3) }).batches_per_epoch.data[0]).toBe(3); // 4 + 4 + 2
+  });
+  it('is -log p of the true class, averaged; base 2 gives bits', () => {
+    const op = countingOps.find((o) => o.name === 'mean_cross_entropy_of_probabilities')!;
+    const p = tensor([2, 2], [0.5, 0.5, 0.25, 0.75]);
+    const labels = tensor([2], [0, 1], 'int64');
+    // (-ln 0.5 - ln 0.75) / 2
+    expect(op.run({ p, labels }).loss.data[0]).toBeCloseTo((Math.LN2 - Math.log(0.75)) / 2, 15);
+    // In bits: (1 + log2(4/3)) / 2
+    expect(op.run({ p, labels, base: scalar(2) }).loss.data[0]).toBeCloseTo((1 + Math.log2(4 / 3)) / 2, 15);
   });
 });

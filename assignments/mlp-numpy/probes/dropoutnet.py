@@ -1,6 +1,6 @@
 from lib.mlp.fully_conn import DropoutNet
 
-from _helpers import assign_by_shape, grads_of
+from dlgrade_probe import assign_by_shape, grads_of
 
 
 def run(inputs):

@@ -1,6 +1,6 @@
 from lib.mlp.layer_utils import fc, flatten
 
-from _helpers import returned, set_fc
+from dlgrade_probe import returned, set_fc
 
 
 def run(inputs):

@@ -1,6 +1,6 @@
 from lib.mlp.layer_utils import fc, flatten
 
-from _helpers import set_fc
+from dlgrade_probe import set_fc
 
 
 def run(inputs):

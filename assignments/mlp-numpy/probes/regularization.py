@@ -1,7 +1,7 @@
 from lib.mlp.fully_conn import Module
 from lib.mlp.layer_utils import fc, flatten, sequential
 
-from _helpers import returned, set_fc
+from dlgrade_probe import returned, set_fc
 
 
 class _Net(Module):

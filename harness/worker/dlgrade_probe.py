@@ -1,10 +1,11 @@
-"""Shared pieces of the mlp-numpy probes. Probes only call the student's code and return what it
-produced; they never judge it (the grader does, in its own process)."""
+"""Helpers for probes of packs written against the course skeleton (layers with .params and
+.grads dicts, networks holding a `sequential` in `.net`). Probes only call the student's code and
+return what it produced; they never judge it (the grader does, in its own process)."""
 import numpy as np
 
 
 def set_fc(layer, w, b=None):
-    """Give an fc layer fixed weights, under the names the layer itself declares."""
+    """Give a weighted layer (fc, conv) fixed weights, under the names the layer declares."""
     w_name = getattr(layer, "w_name", layer.name + "_w")
     b_name = getattr(layer, "b_name", layer.name + "_b")
     layer.params[w_name] = w
@@ -57,3 +58,20 @@ def returned(value, what):
     if value is None:
         raise NotImplementedError("%s returned None: is it still a TODO?" % what)
     return value
+
+
+def pooled_init(make, first_seed, count):
+    """Weights and biases of `count` networks built by make() under seeds first_seed, ...: one
+    draw of a few hundred weights cannot tell a correct init scale from a slightly wrong one
+    without failing correct code now and then; thousands pooled can."""
+    weights, biases = [], []
+    for seed in range(first_seed, first_seed + count):
+        np.random.seed(seed)
+        net = make()
+        net.net.gather_params()
+        if not net.net.params:
+            raise ValueError("%s has no parameters: is its sequential(...) still a TODO?" % type(net).__name__)
+        for value in net.net.params.values():
+            value = np.asarray(value, dtype=np.float64)
+            (biases if value.ndim == 1 else weights).append(value.ravel())
+    return {"weights": np.concatenate(weights), "biases": np.concatenate(biases)}

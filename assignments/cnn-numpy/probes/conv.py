@@ -1,0 +1,17 @@
+from lib.cnn.layer_utils import ConvLayer2D
+
+from dlgrade_probe import returned, set_fc
+
+
+def run(inputs):
+    x, w, b = inputs["x"], inputs["w"], inputs["b"]
+    k, _, c, f = w.shape
+    layer = ConvLayer2D(c, k, f, stride=int(inputs["stride"]), padding=int(inputs["padding"]), name="conv")
+    w_name, b_name = set_fc(layer, w, b)
+    out = returned(layer.forward(x), "ConvLayer2D.forward")
+    result = {"out": out}
+    if "dout" in inputs:
+        result["dx"] = layer.backward(inputs["dout"])
+        result["dw"] = layer.grads[w_name]
+        result["db"] = layer.grads[b_name]
+    return result
