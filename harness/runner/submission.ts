@@ -13,6 +13,8 @@ import type { PythonEnvironment } from '../python/environment.ts';
 import type { CaseResult, CheckResult, Status, SubmissionResult } from '../results/types.ts';
 import type { CaseSpec, CheckSpec, Pack } from '../spec/types.ts';
 import { readNpy, writeNpy } from '../tensor/npy.ts';
+import { tensor } from '../tensor/tensor.ts';
+import { fmt, relError } from '../checks/compare.ts';
 import { Worker } from '../worker/worker.ts';
 import { createWorkspace } from './workspace.ts';
 import { GRADER_VERSION } from './version.ts';
@@ -168,7 +170,53 @@ async function runProbeCase(
       return caseResult(c, 'error', `output ${name}: ${(e as Error).message}`, seconds());
     }
   }
-  return judged(check, c, inputs, got, seconds());
+  const result = judged(check, c, inputs, got, seconds());
+  if (result.status === 'failed' && check.selfcheck && w.alive) {
+    const note = await selfCheck(pack, check, c, seed, dir, files, got, result, w, Math.max(1, timeoutSeconds - seconds()));
+    if (note) result.message += ` — ${note}`;
+  }
+  return result;
+}
+
+const SELF_CHECK_TOL = 1e-5;
+
+/**
+ * Why a gradient is wrong: at the worst element of each failed gradient, the derivative of the
+ * student's own forward (two forward calls, along that element's axis) against their backward.
+ * Agreement means the backward is faithful to a forward that is itself off; disagreement means
+ * the backward is wrong. A random direction would average a local error away, so none is used.
+ */
+async function selfCheck(
+  pack: Pack, check: CheckSpec, c: CaseSpec, seed: string, dir: string,
+  files: Record<string, string>, got: Values, failed: CaseResult, w: Worker, timeoutSeconds: number,
+): Promise<string | undefined> {
+  const spec = check.selfcheck!;
+  const inputs = buildInputs(check, c, seed);
+  const directions: Record<string, string> = {};
+  const at: Record<string, { flat: number; index: number[] }> = {};
+  for (const [name, grad] of Object.entries(spec.wrt)) {
+    const x = inputs[name];
+    const cmp = failed.comparisons.find((k) => k.output === grad && !k.passed && k.worst);
+    if (!x || !cmp || !got[grad] || got[grad].shape.join() !== x.shape.join()) continue;
+    const flat = cmp.worst!.index.reduce((acc, i, d) => acc * x.shape[d] + i, 0);
+    const v = new Float64Array(x.data.length);
+    v[flat] = 1;
+    at[name] = { flat, index: cmp.worst!.index };
+    directions[name] = path.join(dir, 'in', `direction_${name}.npy`);
+    writeNpy(directions[name], tensor(x.shape, v));
+  }
+  if (!Object.keys(directions).length) return undefined;
+  const outcome = await w.selfCheck(pack.probes[check.probe!], files, directions, spec.output, spec.dout, 1e-6, timeoutSeconds);
+  if (outcome.status !== 'ok') return undefined; // a diagnostic must never cost the student more
+  const notes = Object.entries(at).map(([name, { flat, index }]) => {
+    const grad = spec.wrt[name];
+    const numeric = outcome.values[name], analytic = got[grad].data[flat];
+    const where = `${grad}[${index.join(',')}]`;
+    return relError(numeric, analytic) <= SELF_CHECK_TOL
+      ? `${where} agrees with the derivative of your own forward (${fmt(numeric)}): the backward matches your forward, so look at the forward pass`
+      : `${where} = ${fmt(analytic)} but your own forward's derivative there is ${fmt(numeric)}: the backward pass is wrong`;
+  });
+  return `self-check: ${notes.join('; ')}`;
 }
 
 async function runAnswerCase(pack: Pack, check: CheckSpec, c: CaseSpec, submission: string, seed: string): Promise<CaseResult> {

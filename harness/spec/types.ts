@@ -82,6 +82,20 @@ export interface CheckSpec {
   expect?: StepSpec[];
   compare?: ComparisonSpec[];
   properties?: PropertySpec[];
+  selfcheck?: SelfCheckSpec;
+}
+
+/**
+ * For a failed gradient check: set the student's backward against directional derivatives of
+ * their own forward (the probe's forward(inputs)), to tell a wrong backward from a wrong forward.
+ */
+export interface SelfCheckSpec {
+  /** The output of forward(inputs) to differentiate. */
+  output: string;
+  /** The input holding the upstream gradient. */
+  dout: string;
+  /** Input name → the student's gradient output for it. */
+  wrt: Record<string, string>;
 }
 
 export interface PythonSpec {

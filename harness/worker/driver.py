@@ -46,13 +46,16 @@ def main():
         msg = _loads(line)
         if msg.get("type") == "exit":
             break
-        if msg.get("type") != "run":
+        if msg.get("type") not in ("run", "selfcheck"):
             continue
         started = _perf()
         try:
-            outputs = run_probe(msg, probes, root)
+            if msg["type"] == "run":
+                body = {"outputs": run_probe(msg, probes, root)}
+            else:
+                body = {"values": self_check(msg, probes)}
             reply({"type": "result", "id": msg["id"], "nonce": msg["nonce"], "ok": True,
-                   "outputs": outputs, "seconds": _perf() - started})
+                   "seconds": _perf() - started, **body})
         except BadOutput as e:
             reply({"type": "result", "id": msg["id"], "nonce": msg["nonce"], "ok": False,
                    "error": {"kind": "bad-output", "message": str(e), "traceback": ""},
@@ -68,17 +71,26 @@ class BadOutput(Exception):
     pass
 
 
-def run_probe(msg, probes, root):
-    import numpy as np
-
-    path = msg["probe"]
+def load_probe(path, probes):
     if path not in probes:
         spec = importlib.util.spec_from_file_location("dlgrade_probe_" + str(len(probes)), path)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
         probes[path] = module
-    inputs = {name: np.load(file, allow_pickle=False) for name, file in msg["inputs"].items()}
-    result = probes[path].run(inputs)
+    return probes[path]
+
+
+def load_inputs(files):
+    import numpy as np
+
+    return {name: np.load(file, allow_pickle=False) for name, file in files.items()}
+
+
+def run_probe(msg, probes, root):
+    import numpy as np
+
+    inputs = load_inputs(msg["inputs"])
+    result = load_probe(msg["probe"], probes).run(inputs)
     if not isinstance(result, dict):
         raise BadOutput("the probe returned %s instead of a dict of outputs" % type(result).__name__)
     os.makedirs(msg["outdir"], exist_ok=True)
@@ -89,6 +101,29 @@ def run_probe(msg, probes, root):
         np.save(file, array, allow_pickle=False)
         written[name] = file
     return written
+
+
+def self_check(msg, probes):
+    """Directional derivatives of the student's own forward: for each input x and the grader's
+    random direction v, (f(x + h v) - f(x - h v)) . dout / 2h. The grader sets them against the
+    student's backward; a diagnostic only, never a verdict, so two forward calls per direction
+    replace the course's two per input element."""
+    import numpy as np
+
+    forward = load_probe(msg["probe"], probes).forward
+    inputs = load_inputs(msg["inputs"])
+    dout = np.asarray(inputs[msg["dout"]], dtype=np.float64)
+    values = {}
+    for name, file in msg["directions"].items():
+        v = np.load(file, allow_pickle=False)
+        h = float(msg["h"]) * max(1.0, float(np.max(np.abs(inputs[name]))) if inputs[name].size else 1.0)
+        sides = []
+        for sign in (1.0, -1.0):
+            moved = dict(inputs)
+            moved[name] = inputs[name] + sign * h * v
+            sides.append(np.asarray(forward(moved)[msg["output"]], dtype=np.float64))
+        values[name] = float(np.sum((sides[0] - sides[1]) * dout) / (2 * h))
+    return values
 
 
 def to_array(name, value):

@@ -30,7 +30,7 @@ export interface StudentError {
 }
 
 export type RunOutcome =
-  | { status: 'ok'; outputs: Record<string, string>; seconds: number }
+  | { status: 'ok'; outputs: Record<string, string>; values: Record<string, number>; seconds: number }
   | { status: 'error'; error: StudentError; seconds: number }
   | { status: 'timeout'; seconds: number }
   | { status: 'died'; message: string; seconds: number };
@@ -154,7 +154,7 @@ export class Worker {
     if (!p || msg.id !== p.id || msg.nonce !== p.nonce) return;
     this.pending = undefined;
     const seconds = typeof msg.seconds === 'number' ? msg.seconds : (Date.now() - p.started) / 1000;
-    if (msg.ok) p.resolve({ status: 'ok', outputs: msg.outputs ?? {}, seconds });
+    if (msg.ok) p.resolve({ status: 'ok', outputs: msg.outputs ?? {}, values: msg.values ?? {}, seconds });
     else p.resolve({ status: 'error', error: msg.error, seconds });
   }
 
@@ -164,6 +164,18 @@ export class Worker {
 
   /** Runs one probe on inputs already written as .npy files; outputs land in outdir. */
   run(probe: string, inputs: Record<string, string>, outdir: string, timeoutSeconds: number): Promise<RunOutcome> {
+    return this.request({ type: 'run', probe, inputs, outdir }, timeoutSeconds);
+  }
+
+  /** Directional derivatives of the probe's forward(inputs)[output] along the given directions. */
+  selfCheck(
+    probe: string, inputs: Record<string, string>, directions: Record<string, string>,
+    output: string, dout: string, h: number, timeoutSeconds: number,
+  ): Promise<RunOutcome> {
+    return this.request({ type: 'selfcheck', probe, inputs, directions, output, dout, h }, timeoutSeconds);
+  }
+
+  private request(body: Record<string, unknown>, timeoutSeconds: number): Promise<RunOutcome> {
     if (!this.alive) return Promise.resolve({ status: 'died', message: `the worker process ${this.exited}`, seconds: 0 });
     if (this.pending) throw new Error('worker: one request at a time');
     const id = this.nextId++;
@@ -180,7 +192,7 @@ export class Worker {
         id, nonce, started,
         resolve: (o) => { clearTimeout(timer); resolve(o); },
       };
-      this.requests.write(JSON.stringify({ type: 'run', id, nonce, probe, inputs, outdir }) + '\n');
+      this.requests.write(JSON.stringify({ ...body, id, nonce }) + '\n');
     });
   }
 

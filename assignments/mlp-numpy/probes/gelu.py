@@ -8,3 +8,8 @@ def run(inputs):
     if "dout" in inputs:
         result["dx"] = layer.backward(inputs["dout"])
     return result
+
+
+def forward(inputs):
+    """The student's own forward, for the self-check of a failed backward."""
+    return {"out": gelu(name="gelu").forward(inputs["x"])}

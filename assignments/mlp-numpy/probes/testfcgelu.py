@@ -9,3 +9,10 @@ def run(inputs):
     out = net.forward(inputs["x"])
     dx = net.backward(inputs["dout"])
     return {"out": out, "dx": dx, **grads_of(net, chosen)}
+
+
+def forward(inputs):
+    """The student's own forward, for the self-check of a failed backward."""
+    net = TestFCGeLU()
+    assign_by_shape(net, {"w": inputs["w"], "b": inputs["b"]})
+    return {"out": net.forward(inputs["x"])}

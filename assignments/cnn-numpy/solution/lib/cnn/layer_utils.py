@@ -242,11 +242,13 @@ class MaxPoolingLayer(object):
         pool, s = self.pool_size, self.stride
         _, out_height, out_width, _ = self.get_output_size(img.shape)
 
-        output = np.empty(self.get_output_size(img.shape), dtype=img.dtype)
-        for i in range(out_height):
-            for j in range(out_width):
-                window = img[:, i * s:i * s + pool, j * s:j * s + pool, :]
-                output[:, i, j, :] = window.max(axis=(1, 2))
+        # Loop over the pool*pool positions inside a window: the elements at
+        # position (di, dj) of every window form one strided slice, and the
+        # window maxima are the running elementwise maximum of these slices.
+        for di in range(pool):
+            for dj in range(pool):
+                taps = img[:, di:di + s * (out_height - 1) + 1:s, dj:dj + s * (out_width - 1) + 1:s, :]
+                output = taps.copy() if output is None else np.maximum(output, taps)
 
         self.meta = img
         return output
