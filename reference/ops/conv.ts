@@ -261,6 +261,15 @@ export const cnnOps: RefOp[] = [
   ),
   defineOp(
     {
+      name: 'conv2d_nchw_same_scipy',
+      summary: "WRONG on purpose: same-size output placed as scipy.signal.correlate(mode='same') places it (k//2 before)",
+      inputs: ['x', 'kernel'],
+      outputs: ['out'],
+    },
+    (a) => ({ out: conv2dNchwSame(a.t('x'), a.t('kernel'), 'scipy') }),
+  ),
+  defineOp(
+    {
       name: 'test_cnn_forward',
       summary: 'TestCNN scores: conv (stride 1, pad 0) → maxpool(2, 2) → flatten (NHWC order) → fc',
       inputs: ['x', 'conv_w', 'conv_b', 'fc_w', 'fc_b'],
