@@ -60,8 +60,10 @@ export async function resolvePython(spec: PythonSpec, override?: string): Promis
   const modules = Object.keys(requires);
   const candidates = override ? [override] : spec.interpreters?.length ? spec.interpreters : ['python3'];
   const reasons: string[] = [];
-  for (const candidate of candidates) {
-    const found = await inspect(candidate, modules);
+  // Asked all at once: each answer costs an interpreter start and a numpy import.
+  const inspections = candidates.map((c) => inspect(c, modules));
+  for (const [i, candidate] of candidates.entries()) {
+    const found = await inspections[i];
     if (typeof found === 'string') {
       reasons.push(`  ${candidate}: ${found}`);
       continue;

@@ -212,7 +212,7 @@ export class Worker {
   async close() {
     if (this.alive) {
       this.requests.write(JSON.stringify({ type: 'exit' }) + '\n');
-      await Promise.race([this.proc, new Promise((r) => setTimeout(r, 2000))]);
+      await Promise.race([this.proc, new Promise((r) => setTimeout(r, 2000).unref())]);
     }
     this.kill(); // a worker that did not leave, and stray children of one that did
     await this.proc.catch(() => {});
