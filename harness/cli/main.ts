@@ -17,6 +17,10 @@ import { TensorFileError } from '../tensor/npy.ts';
 import { syncFixtures } from '../checks/fixtures.ts';
 import { formatSubmission } from '../../reports/terminal.ts';
 import { referenceCommand } from './reference.ts';
+import { type RunnerInfo, detectRunner, givenRunner } from '../python/tags.ts';
+import { mergeResults, parseShard, readResults } from '../runner/merge.ts';
+import { gradebookCsv } from '../../reports/gradebook.ts';
+import type { Pack } from '../spec/types.ts';
 import { materializeClass } from './sample-class.ts';
 
 class UsageError extends Error {}
@@ -42,11 +46,13 @@ export async function main(argv: string[]): Promise<number> {
     .option('--skip <glob>', 'skip checks whose id matches (repeatable)', collect, [])
     .option('--seed <seed>', 'seed for the hidden inputs (default: random, recorded)')
     .option('--python <path>', 'the Python interpreter to use')
+    .option('--tags <list>', 'this runner\'s tags, e.g. cpu,gpu (default: detected)')
     .action(async (dir: string, o) => {
       const pack = loadPack(o.assignment);
       if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UsageError(`${dir}: no such submission folder`);
       const python = await resolvePython(pack.spec.python, o.python);
-      const result = await gradeSubmission(pack, dir, { seed: o.seed ?? newSeed(), python, only: o.only, skip: o.skip });
+      const runner = await runnerFor(pack, python.executable, o.tags);
+      const result = await gradeSubmission(pack, dir, { seed: o.seed ?? newSeed(), python, runner, only: o.only, skip: o.skip });
       if (!result.checks.length) throw new UsageError('no check matches --only/--skip');
       console.log(formatSubmission(result));
       if (o.json) writeAtomic(path.resolve(o.json), toJson(result));
@@ -64,8 +70,43 @@ export async function main(argv: string[]): Promise<number> {
     .option('--skip <glob>', 'skip checks whose id matches (repeatable)', collect, [])
     .option('--seed <seed>', 'seed for the hidden inputs (default: random, recorded)')
     .option('--python <path>', 'the Python interpreter to use')
+    .option('--tags <list>', 'this runner\'s tags, e.g. cpu,gpu (default: detected)')
+    .option('--shard <i/n>', 'grade only the i-th of n deterministic shares of the class (combine with dlgrade merge)')
     .action(async (dir: string, o) => {
-      exit = await grade(dir, o.assignment, o.out, { jobs: Number(o.jobs), seed: o.seed, python: o.python, only: o.only, skip: o.skip });
+      exit = await grade(dir, o.assignment, o.out, { jobs: Number(o.jobs), seed: o.seed, python: o.python, only: o.only, skip: o.skip, tags: o.tags, shard: o.shard });
+    });
+
+  program
+    .command('merge')
+    .description('combine the results of shards, or of runners with different tags, into one gradebook')
+    .argument('<dirs...>', 'results folders written by dlgrade grade --out')
+    .requiredOption('-o, --out <dir>', 'where the merged results and gradebook go')
+    .action((dirs: string[], o) => {
+      let merged;
+      try {
+        merged = mergeResults(dirs.map(readResults));
+      } catch (e) {
+        throw new UsageError((e as Error).message);
+      }
+      for (const r of merged) writeAtomic(path.join(o.out, r.submission, 'result.json'), toJson(r));
+      writeAtomic(path.join(o.out, 'gradebook.csv'), gradebookCsv(merged));
+      const pending = merged.filter((r) => r.pending_score > 0).length;
+      console.log(`Merged ${dirs.length} runs: ${merged.length} submissions${pending ? `, ${pending} with checks still pending` : ''}; gradebook: ${path.join(o.out, 'gradebook.csv')}`);
+    });
+
+  program
+    .command('runner')
+    .description('print what this runner offers to checks that need hardware (tags, devices)')
+    .option('-a, --assignment <pack>', 'detect in the interpreter this pack would use')
+    .option('--python <path>', 'the Python interpreter to use')
+    .option('--tags <list>', 'override the detected tags')
+    .action(async (o) => {
+      const spec = o.assignment ? loadPack(o.assignment).spec.python : { interpreters: ['python3'] };
+      const python = await resolvePython(spec, o.python);
+      const info = o.tags ? givenRunner(o.tags) : await detectRunner(python.executable);
+      console.log(`tags: ${info.tags.join(', ')} (${info.source})`);
+      console.log(`python: ${python.executable} (Python ${python.python})${info.torch ? `, torch ${info.torch}` : ', no torch'}`);
+      for (const d of info.devices) console.log(`device: ${d.name}${d.model ? ` ${d.model}` : ''}${d.memory_gib ? `, ${d.memory_gib} GiB` : ''}${d.cores ? `, ${d.cores} cores` : ''}`);
     });
 
   program
@@ -113,14 +154,21 @@ export async function main(argv: string[]): Promise<number> {
   return exit;
 }
 
-async function grade(dir: string, assignment: string, out: string, o: { jobs: number; seed?: string; python?: string; only?: string[]; skip?: string[] }): Promise<number> {
+async function grade(dir: string, assignment: string, out: string, o: { jobs: number; seed?: string; python?: string; only?: string[]; skip?: string[]; tags?: string; shard?: string }): Promise<number> {
   const pack = loadPack(assignment);
   if (!Number.isInteger(o.jobs) || o.jobs < 1) throw new UsageError(`--jobs must be a positive whole number`);
+  let shard;
+  try {
+    shard = o.shard ? parseShard(o.shard) : undefined;
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
   const python = await resolvePython(pack.spec.python, o.python);
+  const runner = await runnerFor(pack, python.executable, o.tags);
   const seed = o.seed ?? newSeed();
   const started = Date.now();
   const results = await gradeBatch(pack, dir, out, {
-    seed, python, jobs: o.jobs, only: o.only, skip: o.skip,
+    seed, python, runner, shard, jobs: o.jobs, only: o.only, skip: o.skip,
     onResult: (r, done, total) => {
       const passed = r.checks.filter((c) => c.status === 'passed').length;
       console.log(`[${String(done).padStart(String(total).length)}/${total}] ${r.submission.padEnd(24)} ${String(r.score).padStart(5)}/${r.max_score}  (${passed}/${r.checks.length} checks, ${r.seconds.toFixed(1)} s)`);
@@ -130,3 +178,10 @@ async function grade(dir: string, assignment: string, out: string, o: { jobs: nu
   return 0;
 }
 
+
+/** Tags are detected only for packs that have a check needing some: detection imports torch. */
+async function runnerFor(pack: Pack, python: string, tags?: string): Promise<RunnerInfo> {
+  if (tags) return givenRunner(tags);
+  if (!pack.spec.checks.some((c) => c.requires?.length)) return { tags: ['cpu'], devices: [], source: 'detected', torch: null };
+  return detectRunner(python);
+}

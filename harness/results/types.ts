@@ -39,6 +39,8 @@ export interface Environment {
   sandbox: string;
   grader_version: string;
   node: string;
+  /** The runner's tags (cpu, gpu, cuda, mps) and devices. */
+  runner: { tags: string[]; source: 'detected' | 'given'; devices: { name: string; kind: string; model?: string; memory_gib?: number; cores?: number }[] };
 }
 
 export interface SubmissionResult {
@@ -47,6 +49,8 @@ export interface SubmissionResult {
   assignment: string;
   score: number;
   max_score: number;
+  /** Points of checks skipped on this runner (they need tags it lacks): neither won nor lost yet. */
+  pending_score: number;
   seed: string;
   environment: Environment;
   checks: CheckResult[];

@@ -6,6 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { buildInputs } from '../checks/inputs.ts';
 import type { PythonEnvironment } from '../python/environment.ts';
+import type { RunnerInfo } from '../python/tags.ts';
+import { shardOf } from './merge.ts';
 import type { SubmissionResult } from '../results/types.ts';
 import { toJson, writeAtomic } from '../results/write.ts';
 import type { Pack } from '../spec/types.ts';
@@ -15,7 +17,10 @@ import { gradeSubmission } from './submission.ts';
 export interface BatchOptions {
   seed: string;
   python: PythonEnvironment;
+  runner?: RunnerInfo;
   jobs: number;
+  /** Grade only this share of the class (see shardOf). */
+  shard?: { index: number; count: number };
   only?: string[];
   skip?: string[];
   onResult?: (r: SubmissionResult, done: number, total: number) => void;
@@ -36,7 +41,8 @@ export function preflight(pack: Pack, seed: string) {
 
 export async function gradeBatch(pack: Pack, submissionsDir: string, outDir: string, opts: BatchOptions): Promise<SubmissionResult[]> {
   preflight(pack, opts.seed);
-  const names = listSubmissions(submissionsDir);
+  const all = listSubmissions(submissionsDir);
+  const names = opts.shard ? shardOf(all, opts.shard) : all;
   fs.mkdirSync(outDir, { recursive: true });
   const results: SubmissionResult[] = new Array(names.length);
   let next = 0, done = 0;

@@ -10,6 +10,7 @@ import { buildInputs } from '../checks/inputs.ts';
 import { judgeCase } from '../checks/judge.ts';
 import type { Values } from '../checks/expect.ts';
 import type { PythonEnvironment } from '../python/environment.ts';
+import { type RunnerInfo, missingTags } from '../python/tags.ts';
 import type { CaseResult, CheckResult, Status, SubmissionResult } from '../results/types.ts';
 import type { CaseSpec, CheckSpec, Pack } from '../spec/types.ts';
 import { readNpy, writeNpy } from '../tensor/npy.ts';
@@ -22,6 +23,8 @@ import { GRADER_VERSION } from './version.ts';
 export interface GradeOptions {
   seed: string;
   python: PythonEnvironment;
+  /** What this runner offers; checks needing other tags are skipped. Default: a plain CPU. */
+  runner?: RunnerInfo;
   /** Check ids to run (globs); all when empty. */
   only?: string[];
   skip?: string[];
@@ -43,16 +46,19 @@ export async function gradeSubmission(pack: Pack, submissionDir: string, opts: G
   const started = Date.now();
   const deadline = started + pack.limits.submission_seconds * 1000;
   const checks = selectChecks(pack.spec.checks, opts.only, opts.skip);
+  const runner = opts.runner ?? CPU_RUNNER;
   const result: SubmissionResult = {
     schema_version: 1,
     submission: path.basename(path.resolve(submissionDir)),
     assignment: pack.spec.name,
     score: 0,
     max_score: checks.reduce((s, c) => s + c.points, 0),
+    pending_score: 0,
     seed: opts.seed,
     environment: {
       python: opts.python.python, executable: opts.python.executable, platform: opts.python.platform,
       modules: opts.python.modules, sandbox: 'none', grader_version: GRADER_VERSION, node: process.version,
+      runner: { tags: runner.tags, source: runner.source, devices: runner.devices },
     },
     checks: [],
     errors: [],
@@ -90,6 +96,13 @@ export async function gradeSubmission(pack: Pack, submissionDir: string, opts: G
 
   try {
     for (const check of checks) {
+      const lacking = missingTags(check.requires, runner);
+      if (lacking.length) {
+        const skipped = skippedCheck(check, `needs a runner tagged ${lacking.join(', ')}; this runner has ${runner.tags.join(', ')} (points pending)`);
+        result.checks.push(skipped);
+        opts.onCheck?.(skipped);
+        continue;
+      }
       const checkStarted = Date.now();
       const cases: CaseResult[] = [];
       for (const c of check.cases) {
@@ -123,6 +136,7 @@ export async function gradeSubmission(pack: Pack, submissionDir: string, opts: G
   result.stdout = stdout.filter(Boolean).join('\n');
   result.stderr = stderr.filter(Boolean).join('\n');
   result.score = round(result.checks.reduce((s, c) => s + c.score, 0));
+  result.pending_score = round(result.checks.filter((c) => c.status === 'skipped').reduce((s, c) => s + c.max_score, 0));
   result.seconds = (Date.now() - started) / 1000;
   return result;
 }
@@ -267,6 +281,12 @@ function judged(check: CheckSpec, c: CaseSpec, inputs: Values, got: Values, seco
 
 function caseResult(c: CaseSpec, status: Status, message: string, seconds = 0): CaseResult {
   return { name: c.name, hidden: !!c.hidden, status, message, comparisons: [], seconds };
+}
+
+const CPU_RUNNER: RunnerInfo = { tags: ['cpu'], devices: [], source: 'detected', torch: null };
+
+export function skippedCheck(check: CheckSpec, why: string): CheckResult {
+  return { id: check.id, title: check.title, kind: check.kind, status: 'skipped', score: 0, max_score: check.points, message: why, cases: [], seconds: 0 };
 }
 
 const SEVERITY: Status[] = ['error', 'timeout', 'failed', 'skipped', 'passed'];

@@ -78,6 +78,8 @@ export interface CheckSpec {
   probe?: string;
   answer?: AnswerSpec;
   hint?: string;
+  /** Runner tags the check needs (e.g. gpu); elsewhere it is skipped with the reason. */
+  requires?: string[];
   cases: CaseSpec[];
   expect?: StepSpec[];
   compare?: ComparisonSpec[];

@@ -40,6 +40,6 @@ describe.each(packs)('sample class of %s', (name) => {
     }
     const csv = fs.readFileSync(path.join(out, 'gradebook.csv'), 'utf8').trim().split('\n');
     expect(csv).toHaveLength(students.length + 1);
-    expect(csv[0].split(',')).toEqual(['submission', ...pack.spec.checks.map((c) => c.id), 'score', 'max_score', 'errors']);
+    expect(csv[0].split(',')).toEqual(['submission', ...pack.spec.checks.map((c) => c.id), 'score', 'max_score', 'pending', 'errors']);
   });
 });
