@@ -86,6 +86,7 @@ export async function gradeSubmission(pack: Pack, submissionDir: string, opts: G
         submissionDir: ws.submission,
         paths: pack.spec.python.path ?? ['.'],
         outputBytes: pack.limits.output_bytes,
+        legacyNumpyNames: pack.spec.python.legacy_numpy_names,
       });
       return worker;
     } catch (e) {

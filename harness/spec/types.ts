@@ -104,6 +104,8 @@ export interface PythonSpec {
   interpreters?: string[];
   requires?: Record<string, string>;
   path?: string[];
+  /** Restore names numpy has since removed (np.float, np.NaN, ...): see harness/worker/numpy_compat.py. */
+  legacy_numpy_names?: boolean;
 }
 
 export interface Limits {

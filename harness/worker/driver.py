@@ -24,6 +24,7 @@ def main():
     ap.add_argument("--req-fd", type=int, required=True)
     ap.add_argument("--rep-fd", type=int, required=True)
     ap.add_argument("--path", action="append", default=[])
+    ap.add_argument("--legacy-numpy-names", action="store_true")
     args = ap.parse_args()
 
     requests = os.fdopen(args.req_fd, "r", encoding="utf-8")
@@ -35,6 +36,11 @@ def main():
     # dlgrade_probe (helpers for probes) sits beside this file; appended so the student's
     # modules always win a name clash.
     sys.path.append(os.path.dirname(os.path.abspath(__file__)))
+
+    if args.legacy_numpy_names:
+        import numpy_compat
+
+        numpy_compat.install()
 
     def reply(msg):
         replies.write(_dumps(msg) + "\n")

@@ -19,6 +19,8 @@ export interface WorkerOptions {
   paths: string[];
   /** Cap on the stdout and stderr kept, each. */
   outputBytes: number;
+  /** Restore names numpy removed (np.float, np.NaN, ...) for code written against an older numpy. */
+  legacyNumpyNames?: boolean;
   /** Wraps the command, e.g. in a sandbox; identity when absent. */
   launch?: (command: string[]) => string[];
 }
@@ -89,6 +91,7 @@ export class Worker {
   private spawn(startSeconds: number): Promise<void> {
     const args = ['-u', '-X', 'faulthandler', DRIVER, '--submission', this.opts.submissionDir, '--req-fd', '3', '--rep-fd', '4'];
     for (const p of this.opts.paths) args.push('--path', p);
+    if (this.opts.legacyNumpyNames) args.push('--legacy-numpy-names');
     const command = (this.opts.launch ?? ((c) => c))([this.opts.python, ...args]);
     this.proc = execa(command[0], command.slice(1), {
       cwd: this.opts.submissionDir,
