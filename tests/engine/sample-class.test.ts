@@ -11,7 +11,7 @@ import { loadClass, materializeClass } from '../../harness/cli/sample-class.ts';
 import { resolvePython } from '../../harness/python/environment.ts';
 import { gradeBatch } from '../../harness/runner/batch.ts';
 import { listPacks, loadPack } from '../../harness/spec/load.ts';
-import { expectValidResult, failing, passing } from '../helpers/grade.ts';
+import { expectValidResult, failing, passing, testIsolation } from '../helpers/grade.ts';
 
 const packs = listPacks().filter((p) => loadClass(p).length);
 
@@ -22,7 +22,7 @@ describe.each(packs)('sample class of %s', (name) => {
     const pack = loadPack(name);
     const python = await resolvePython(pack.spec.python);
     const out = path.join(root, 'results');
-    const results = await gradeBatch(pack, classDir, out, { seed: 'class-test', python, jobs: 2 });
+    const results = await gradeBatch(pack, classDir, out, { seed: 'class-test', python, isolation: await testIsolation(python.executable), jobs: 2 });
     const students = loadClass(name);
     expect(results.map((r) => r.submission).sort()).toEqual(students.map((s) => s.name).sort());
     for (const s of students) {
