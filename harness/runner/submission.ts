@@ -191,7 +191,8 @@ async function runProbeCase(
   const w = await getWorker();
   if (typeof w === 'string') return caseResult(c, 'error', `the Python worker could not start: ${w}`, seconds());
   const probe = path.join(ws.grader, 'probes', path.relative(path.join(pack.dir, 'probes'), pack.probes[check.probe!]));
-  const outcome = await w.run(probe, files, outDir, timeoutSeconds);
+  // The limit is wall time, starting a fresh worker included: a check never runs past it.
+  const outcome = await w.run(probe, files, outDir, Math.max(0.1, timeoutSeconds - seconds()));
   switch (outcome.status) {
     case 'timeout':
       return caseResult(c, 'timeout', `stopped after ${timeoutSeconds.toFixed(0)} s: an infinite loop, or far too slow?`, seconds());

@@ -92,7 +92,8 @@ def main():
         if not _isinstance(msg, dict):
             continue
         if msg.get("type") == "exit":
-            break
+            # At once: threads or atexit hooks the student left behind must not hold the worker.
+            _exit(0)
         if msg.get("type") != "run":
             continue
         started = _perf()
@@ -106,10 +107,23 @@ def main():
             answer = dict(head, ok=False, error=describe(e, root))
         answer["seconds"] = _perf() - started
         reply(answer)
+        reap()
 
 
 class BadOutput(Exception):
     pass
+
+
+def reap():
+    """Collect the student's finished children: unreaped, they would count against the process
+    limit for the rest of the submission."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
 
 
 def read_lines(fd):

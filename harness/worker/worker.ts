@@ -9,6 +9,7 @@
  * names are read by the caller from where the grader told the worker to write them.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -165,8 +166,11 @@ export class Worker {
       });
       this.proc.then((r) => {
         clearTimeout(this.killTimer);
-        this.exitSignal = r.signal ?? undefined;
-        this.exited ??= r.signal ? `was killed by ${r.signal}` : `exited with code ${r.exitCode}`;
+        // bwrap reports a command killed by signal N as exit code 128+N.
+        const bySignal = isolation.kind === 'bubblewrap' && r.exitCode !== undefined && r.exitCode > 128 && r.exitCode < 160
+          ? Object.entries(os.constants.signals).find(([, n]) => n === r.exitCode! - 128)?.[0] : undefined;
+        this.exitSignal = r.signal ?? bySignal;
+        this.exited ??= this.exitSignal ? `was killed by ${this.exitSignal}` : `exited with code ${r.exitCode}`;
         this.killGroup(); // anything of the student's still in the group
         if (!hello) {
           clearTimeout(timer);
