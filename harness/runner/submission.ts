@@ -212,14 +212,16 @@ async function runProbeCase(
 
 /**
  * Reads one output the worker wrote, as a file the student's process may have tampered with:
- * the folder must still be the one the grader made, the file a regular file (not a link to
+ * the folder must still be the one the grader made (not a link), the file a regular file (not a link to
  * /dev/zero, a pipe or the grader's own files), of a sane size, and a numeric .npy.
  */
 function readOutput(outDir: string, name: string): Tensor | string {
+  const replaced = 'not where the worker was told to write it (its folder was replaced)';
   try {
-    if (fs.realpathSync(outDir) !== outDir) return 'not where the worker was told to write it (its folder was replaced)';
-  } catch {
-    return 'its folder is gone';
+    // Only the last step can be the student's: the folders above it are the grader's.
+    if (!fs.lstatSync(outDir).isDirectory()) return replaced;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'its folder is gone' : replaced;
   }
   let fd: number;
   try {
