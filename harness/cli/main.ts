@@ -53,11 +53,13 @@ export async function main(argv: string[]): Promise<number> {
       // A student checking their own code needs no protection from it: without bubblewrap the
       // check runs unsandboxed and says so. `grade`, which runs other people's code, refuses.
       let sandbox: boolean = o.sandbox;
+      let why: string | undefined;
       if (sandbox && !(await findBubblewrap())) {
         console.error('dlgrade: bubblewrap is not installed: running your code without a sandbox (limits still apply)');
         sandbox = false;
+        why = 'bubblewrap not installed';
       }
-      const isolation = await resolveIsolation({ sandbox, python: python.executable, hide: [pack.dir] });
+      const isolation = await resolveIsolation({ sandbox, why, python: python.executable, hide: [pack.dir, dir] });
       const result = await gradeSubmission(pack, dir, { seed: o.seed ?? newSeed(), python, isolation, only: o.only, skip: o.skip });
       if (!result.checks.length) throw new UsageError('no check matches --only/--skip');
       console.log(formatSubmission(result));

@@ -84,9 +84,9 @@ export function nextWorkerUid(): number | undefined {
   return UID_BASE + (process.pid % 250_000) * UIDS_PER_GRADER + (uidCounter++ % UIDS_PER_GRADER);
 }
 
-/** The ids this grader process hands out (for tests that look for leftover processes). */
-export function workerUidRange(): [number, number] {
-  const lo = UID_BASE + (process.pid % 250_000) * UIDS_PER_GRADER;
+/** The ids the grader process `pid` hands out (for tests that look for leftover processes). */
+export function workerUidRange(pid = process.pid): [number, number] {
+  const lo = UID_BASE + (pid % 250_000) * UIDS_PER_GRADER;
   return [lo, lo + UIDS_PER_GRADER - 1];
 }
 
@@ -138,12 +138,12 @@ const trials = new Map<string, Promise<Isolation>>();
  * asked for, bubblewrap must be installed and a trial run of `python` inside it must work, or this
  * throws a SandboxError saying what to do.
  */
-export function resolveIsolation(opts: { sandbox: boolean; python: string; hide?: string[] }): Promise<Isolation> {
+export function resolveIsolation(opts: { sandbox: boolean; python: string; hide?: string[]; why?: string }): Promise<Isolation> {
   if (!opts.sandbox) {
     const who = runningAsRoot() ? 'as an unprivileged user of its own' : "as the grader's user";
     return Promise.resolve({
       kind: 'none',
-      description: `none (--no-sandbox): the student's code ran ${who}, could read what that user can read, use the network and outlive a check if it tried hard; limits applied`,
+      description: `none (${opts.why ?? '--no-sandbox'}): the student's code ran ${who}, could read what that user can read, use the network and outlive a check if it tried hard; limits applied`,
     });
   }
   const hide = [...new Set([GRADER_ROOT, ...(opts.hide ?? []).map((p) => path.resolve(p))])].sort();

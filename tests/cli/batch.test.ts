@@ -9,7 +9,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { findBubblewrap } from '../../harness/worker/sandbox.ts';
+import { findBubblewrap, runningAsRoot, workerUidRange } from '../../harness/worker/sandbox.ts';
 import { expectValidResult } from '../helpers/grade.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -29,12 +29,18 @@ function classOf(n: number): string {
   return dir;
 }
 
-/** Processes whose command line names `marker` (a scratch folder of this test). */
-function processesNaming(marker: string): string[] {
-  return fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).flatMap((pid) => {
+/**
+ * Processes of a grader's workers: whose command line names `marker` (a scratch folder of this
+ * test; bwrap's names the workspace), or, as root, that run as one of the users grader `pid` hands
+ * out (every student process, whatever it calls itself).
+ */
+function workersOf(marker: string, pid: number): string[] {
+  const [lo, hi] = workerUidRange(pid);
+  return fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).flatMap((p) => {
     try {
-      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
-      return cmd.includes(marker) ? [`${pid}: ${cmd.slice(0, 120)}`] : [];
+      const cmd = fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      const uid = fs.statSync(`/proc/${p}`).uid;
+      return cmd.includes(marker) || (runningAsRoot() && uid >= lo && uid <= hi) ? [`${p} (uid ${uid}): ${cmd.slice(0, 120)}`] : [];
     } catch {
       return [];
     }
@@ -60,10 +66,10 @@ describe('dlgrade grade, killed and run again', () => {
     expect(batch.seed).toMatch(/^[0-9a-f]{12}$/);
 
     // The workers died with the grader: nothing still runs in its scratch folder.
-    let left = processesNaming(scratch);
+    let left = workersOf(scratch, first.pid!);
     for (let i = 0; i < 30 && left.length; i++) {
       await new Promise((r) => setTimeout(r, 100));
-      left = processesNaming(scratch);
+      left = workersOf(scratch, first.pid!);
     }
     expect(left).toEqual([]);
 
