@@ -25,8 +25,8 @@ export type Isolation =
       kind: 'bubblewrap';
       bwrap: string;
       version: string;
-      /** bwrap understands --size (a bounded /tmp) and --disable-userns. */
-      features: { size: boolean; disableUserns: boolean };
+      /** bwrap understands --size (a bounded /tmp), --perms, --chmod and --disable-userns. */
+      features: { size: boolean; perms: boolean; chmod: boolean; disableUserns: boolean };
       /** Root grader: bwrap runs privileged and setpriv drops to the worker's own user. */
       setpriv?: string;
       /** Paths to keep out of sight even where they lie under a folder the sandbox shows. */
@@ -165,7 +165,7 @@ async function trial(python: string, hide: string[]): Promise<Isolation> {
     kind: 'bubblewrap',
     bwrap: bw.path,
     version: bw.version,
-    features: { size: /--size\b/.test(bw.help), disableUserns: /--disable-userns\b/.test(bw.help) },
+    features: { size: /--size\b/.test(bw.help), perms: /--perms\b/.test(bw.help), chmod: /--chmod\b/.test(bw.help), disableUserns: /--disable-userns\b/.test(bw.help) },
     setpriv,
     hide,
     description: `bubblewrap ${bw.version} (no network, read-only system, own PID namespace, runs as ${who})`,
@@ -279,13 +279,16 @@ export function launchCommand(iso: Isolation, layout: WorkerLayout, roots: strin
     else if (st.isDirectory()) a.push('--ro-bind', dir, dir);
   }
   a.push('--proc', '/proc', '--dev', '/dev');
+  // A /tmp of its own, writable by the worker's user like any /tmp (bwrap makes it 0755, root's).
+  if (iso.features.perms) a.push('--perms', '1777');
   if (iso.features.size) a.push('--size', String(256 * 1024 * 1024));
   a.push('--tmpfs', '/tmp');
+  if (!iso.features.perms && iso.features.chmod) a.push('--chmod', '1777', '/tmp');
   // The grader's files may sit under a folder shown read-only (an install under /usr, say):
   // an empty tmpfs over them keeps them out of sight. The interpreter is bound after, so a venv
   // inside a hidden folder still works.
   const shown = [...SYSTEM, ...roots];
-  for (const p of iso.hide) if (shown.some((s) => isUnder(p, s)) && fs.existsSync(p)) a.push('--tmpfs', p);
+  for (const p of iso.hide) if (shown.some((s) => isUnder(p, s)) && fs.existsSync(p)) a.push('--tmpfs', p, '--remount-ro', p);
   // Parents a bind creates on its own are private to root (0700): make them readable first.
   const parents = new Set<string>();
   for (const p of [...roots, ...Object.values(INSIDE)]) for (let d = path.dirname(p); d !== '/'; d = path.dirname(d)) parents.add(d);
