@@ -13,6 +13,7 @@ import { materializeClass } from '../harness/cli/sample-class.ts';
 import { resolvePython } from '../harness/python/environment.ts';
 import { gradeSubmission } from '../harness/runner/submission.ts';
 import { loadPack } from '../harness/spec/load.ts';
+import { findBubblewrap, resolveIsolation } from '../harness/worker/sandbox.ts';
 
 const limitArg = process.argv.indexOf('--limit');
 const limit = limitArg > 0 ? Number(process.argv[limitArg + 1]) : 400;
@@ -32,7 +33,8 @@ ConvLayer2D.forward = _counted
 
 const pack = loadPack('cnn-numpy');
 const python = await resolvePython(pack.spec.python);
-const r = await gradeSubmission(pack, student, { seed: 'bench', python, only: ['conv_backward'] });
+const isolation = await resolveIsolation({ sandbox: !!(await findBubblewrap()), python: python.executable });
+const r = await gradeSubmission(pack, student, { seed: 'bench', python, isolation, only: ['conv_backward'] });
 const check = r.checks[0];
 const ours = { status: check.status, cases: check.cases.length, forward_calls: (r.stderr.match(/FORWARD_CALL/g) ?? []).length, seconds: check.seconds };
 

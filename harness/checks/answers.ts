@@ -24,9 +24,13 @@ const SCOPE_FUNCTIONS = { sigma, sigmoid: sigma, σ: sigma };
 export class AnswerError extends Error {}
 
 /** Reads the submission's answers file; a missing or broken file is the student's error. */
+const MAX_ANSWERS_BYTES = 1024 * 1024;
+
 export function readAnswers(submissionDir: string, file = 'answers.yaml'): Record<string, unknown> {
   const p = path.join(submissionDir, file);
   if (!fs.existsSync(p)) throw new AnswerError(`${file} is missing from the submission`);
+  if (!fs.statSync(p).isFile()) throw new AnswerError(`${file} is not a regular file`);
+  if (fs.statSync(p).size > MAX_ANSWERS_BYTES) throw new AnswerError(`${file} is larger than ${MAX_ANSWERS_BYTES >> 10} KiB: written answers are a few lines`);
   let data: unknown;
   try {
     data = parse(fs.readFileSync(p, 'utf8'), { maxAliasCount: 10 });

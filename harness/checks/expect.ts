@@ -35,3 +35,22 @@ export function runSteps(steps: StepSpec[], values: Values): Values {
   }
   return env;
 }
+
+/**
+ * The steps that do not need the student's outputs (`got.<name>`, directly or through an earlier
+ * step that does), run on the inputs alone: how a batch proves a spec before grading anyone.
+ */
+export function runStepsWithoutOutputs(steps: StepSpec[], values: Values): Values {
+  const env: Values = { ...values };
+  const missing = new Set<string>();
+  for (const step of steps) {
+    const op = findOp(step.op)!;
+    const sources = op.inputs.map((name) => step.in?.[name] ?? name);
+    if (sources.some((s) => typeof s === 'string' && (s.startsWith('got.') || missing.has(s)))) {
+      for (const name of op.outputs) missing.add(step.out?.[name] ?? name);
+      continue;
+    }
+    Object.assign(env, runSteps([step], env));
+  }
+  return env;
+}

@@ -9,8 +9,11 @@ import { randomBytes } from 'node:crypto';
 import { Command, CommanderError } from 'commander';
 import { EnvironmentError, resolvePython } from '../python/environment.ts';
 import { toJson, writeAtomic } from '../results/write.ts';
-import { gradeBatch } from '../runner/batch.ts';
+import { BatchError, gradeBatch } from '../runner/batch.ts';
 import { gradeSubmission } from '../runner/submission.ts';
+import type { Limits } from '../spec/types.ts';
+import { parseBytes } from '../worker/limits.ts';
+import { NOT_INSTALLED, SandboxError, findBubblewrap, resolveIsolation } from '../worker/sandbox.ts';
 import { GRADER_VERSION } from '../runner/version.ts';
 import { REPO_ROOT, SpecError, listPacks, loadPack } from '../spec/load.ts';
 import { TensorFileError } from '../tensor/npy.ts';
@@ -47,12 +50,23 @@ export async function main(argv: string[]): Promise<number> {
     .option('--seed <seed>', 'seed for the hidden inputs (default: random, recorded)')
     .option('--python <path>', 'the Python interpreter to use')
     .option('--tags <list>', 'this runner\'s tags, e.g. cpu,gpu (default: detected)')
+    .option('--no-sandbox', 'run the code without bubblewrap (used anyway when bubblewrap is missing: it is your own code)')
     .action(async (dir: string, o) => {
       const pack = loadPack(o.assignment);
       if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UsageError(`${dir}: no such submission folder`);
       const python = await resolvePython(pack.spec.python, o.python);
+      // A student checking their own code needs no protection from it: without bubblewrap the
+      // check runs unsandboxed and says so. `grade`, which runs other people's code, refuses.
+      let sandbox: boolean = o.sandbox;
+      let why: string | undefined;
+      if (sandbox && !(await findBubblewrap())) {
+        console.error('dlgrade: bubblewrap is not installed: running your code without a sandbox (limits still apply)');
+        sandbox = false;
+        why = 'bubblewrap not installed';
+      }
+      const isolation = await resolveIsolation({ sandbox, why, python: python.executable, hide: [pack.dir, dir] });
       const runner = await runnerFor(pack, python.executable, o.tags);
-      const result = await gradeSubmission(pack, dir, { seed: o.seed ?? newSeed(), python, runner, only: o.only, skip: o.skip });
+      const result = await gradeSubmission(pack, dir, { seed: o.seed ?? newSeed(), python, runner, isolation, only: o.only, skip: o.skip });
       if (!result.checks.length) throw new UsageError('no check matches --only/--skip');
       console.log(formatSubmission(result));
       if (o.json) writeAtomic(path.resolve(o.json), toJson(result));
@@ -68,12 +82,20 @@ export async function main(argv: string[]): Promise<number> {
     .option('-j, --jobs <n>', 'submissions graded at once', String(Math.max(1, os.availableParallelism())))
     .option('--only <glob>', 'run only checks whose id matches (repeatable)', collect, [])
     .option('--skip <glob>', 'skip checks whose id matches (repeatable)', collect, [])
-    .option('--seed <seed>', 'seed for the hidden inputs (default: random, recorded)')
+    .option('--seed <seed>', 'seed for the hidden inputs (default: the one OUT/batch.json recorded, else random)')
     .option('--python <path>', 'the Python interpreter to use')
     .option('--tags <list>', 'this runner\'s tags, e.g. cpu,gpu (default: detected)')
     .option('--shard <i/n>', 'grade only the i-th of n deterministic shares of the class (combine with dlgrade merge)')
+    .option('--force', 'regrade every submission, even those OUT already has a complete result for')
+    .option('--no-sandbox', 'run student code without bubblewrap (no isolation; limits still apply)')
+    .option('--check-seconds <s>', "wall time per check (default: the pack's)")
+    .option('--submission-seconds <s>', "wall time per submission (default: the pack's)")
+    .option('--memory <size>', "address space per student process, e.g. 2G (default: the pack's)")
     .action(async (dir: string, o) => {
-      exit = await grade(dir, o.assignment, o.out, { jobs: Number(o.jobs), seed: o.seed, python: o.python, only: o.only, skip: o.skip, tags: o.tags, shard: o.shard });
+      exit = await grade(dir, o.assignment, o.out, {
+        jobs: Number(o.jobs), seed: o.seed, python: o.python, only: o.only, skip: o.skip,
+        sandbox: o.sandbox, force: !!o.force, limits: limitOptions(o), tags: o.tags, shard: o.shard,
+      });
     });
 
   program
@@ -115,12 +137,13 @@ export async function main(argv: string[]): Promise<number> {
     .option('-o, --out <dir>', 'where to put the class and the results', path.join(REPO_ROOT, 'out', 'demo'))
     .option('-j, --jobs <n>', 'submissions graded at once', String(Math.max(1, os.availableParallelism())))
     .option('--python <path>', 'the Python interpreter to use')
+    .option('--no-sandbox', 'run student code without bubblewrap (no isolation; limits still apply)')
     .action(async (o) => {
       for (const name of listPacks()) {
         const classDir = materializeClass(name, path.join(o.out, 'class', name));
         if (!classDir) continue;
         console.log(`\n== ${name}: the sample class (${classDir})`);
-        await grade(classDir, name, path.join(o.out, 'results', name), { jobs: Number(o.jobs), seed: 'demo', python: o.python });
+        await grade(classDir, name, path.join(o.out, 'results', name), { jobs: Number(o.jobs), seed: 'demo', python: o.python, sandbox: o.sandbox, force: true });
       }
       console.log(`\nResults: ${path.join(o.out, 'results')}/<pack>/<student>/result.json and gradebook.csv`);
     });
@@ -145,7 +168,7 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    if (e instanceof SpecError || e instanceof EnvironmentError || e instanceof UsageError || e instanceof TensorFileError) {
+    if (e instanceof SpecError || e instanceof EnvironmentError || e instanceof UsageError || e instanceof TensorFileError || e instanceof SandboxError || e instanceof BatchError) {
       console.error(`dlgrade: ${e.message}`);
       return 2;
     }
@@ -154,9 +177,40 @@ export async function main(argv: string[]): Promise<number> {
   return exit;
 }
 
-async function grade(dir: string, assignment: string, out: string, o: { jobs: number; seed?: string; python?: string; only?: string[]; skip?: string[]; tags?: string; shard?: string }): Promise<number> {
+interface GradeCommand {
+  jobs: number;
+  seed?: string;
+  python?: string;
+  only?: string[];
+  skip?: string[];
+  sandbox: boolean;
+  force: boolean;
+  limits?: Partial<Limits>;
+  tags?: string;
+  shard?: string;
+}
+
+function limitOptions(o: { checkSeconds?: string; submissionSeconds?: string; memory?: string }): Partial<Limits> {
+  const limits: Partial<Limits> = {};
+  const seconds = (v: string, flag: string) => {
+    const n = Number(v);
+    if (!(n > 0)) throw new UsageError(`${flag} must be a positive number of seconds`);
+    return n;
+  };
+  if (o.checkSeconds !== undefined) limits.check_seconds = seconds(o.checkSeconds, '--check-seconds');
+  if (o.submissionSeconds !== undefined) limits.submission_seconds = seconds(o.submissionSeconds, '--submission-seconds');
+  if (o.memory !== undefined) {
+    const n = parseBytes(o.memory);
+    if (!(n >= 256 * 1024 ** 2)) throw new UsageError('--memory must be a size of at least 256M, such as 512M or 2G');
+    limits.memory_bytes = n;
+  }
+  return limits;
+}
+
+async function grade(dir: string, assignment: string, out: string, o: GradeCommand): Promise<number> {
   const pack = loadPack(assignment);
   if (!Number.isInteger(o.jobs) || o.jobs < 1) throw new UsageError(`--jobs must be a positive whole number`);
+  if (o.sandbox && !(await findBubblewrap())) throw new SandboxError(NOT_INSTALLED);
   let shard;
   try {
     shard = o.shard ? parseShard(o.shard) : undefined;
@@ -165,17 +219,31 @@ async function grade(dir: string, assignment: string, out: string, o: { jobs: nu
   }
   const python = await resolvePython(pack.spec.python, o.python);
   const runner = await runnerFor(pack, python.executable, o.tags);
-  const seed = o.seed ?? newSeed();
+  const isolation = await resolveIsolation({ sandbox: o.sandbox, python: python.executable, hide: [pack.dir, dir, out] });
+  if (isolation.kind === 'none') console.error(`dlgrade: ${isolation.description}`);
   const started = Date.now();
+  let seed = '';
+  let failures = 0;
   const results = await gradeBatch(pack, dir, out, {
-    seed, python, runner, shard, jobs: o.jobs, only: o.only, skip: o.skip,
+    seed: o.seed, python, runner, shard, isolation, jobs: o.jobs, only: o.only, skip: o.skip, limits: o.limits, force: o.force,
+    onStart: (info) => {
+      seed = info.seed;
+      if (info.kept.length) {
+        const names = info.kept.length > 10 ? `${info.kept.slice(0, 10).join(', ')} and ${info.kept.length - 10} more` : info.kept.join(', ');
+        console.log(`Resuming (seed ${info.seed}): ${info.kept.length} of ${info.total} already graded in ${out}, skipped: ${names} (--force regrades them)`);
+      }
+    },
     onResult: (r, done, total) => {
       const passed = r.checks.filter((c) => c.status === 'passed').length;
       console.log(`[${String(done).padStart(String(total).length)}/${total}] ${r.submission.padEnd(24)} ${String(r.score).padStart(5)}/${r.max_score}  (${passed}/${r.checks.length} checks, ${r.seconds.toFixed(1)} s)`);
     },
+    onFailure: (name, e) => {
+      failures++;
+      console.error(`dlgrade: could not grade ${name} (the grader's fault, not the student's; no result written, the next run retries it): ${e.stack ?? e.message}`);
+    },
   });
   console.log(`Graded ${results.length} submissions in ${((Date.now() - started) / 1000).toFixed(1)} s (seed ${seed}); gradebook: ${path.join(out, 'gradebook.csv')}`);
-  return 0;
+  return failures ? 1 : 0;
 }
 
 

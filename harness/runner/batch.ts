@@ -1,61 +1,207 @@
 /**
  * Grades a folder of submissions, several at a time. Each result is written atomically as soon
- * as it is known, so an interrupted batch keeps everything it finished.
+ * as it is known, so an interrupted batch (even kill -9) keeps everything it finished, and
+ * running the same command again grades only what is missing (OUT/batch.json keeps the seed a
+ * first run drew, so the resumed run uses the same hidden inputs).
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { buildInputs } from '../checks/inputs.ts';
+import { runStepsWithoutOutputs } from '../checks/expect.ts';
 import type { PythonEnvironment } from '../python/environment.ts';
 import type { RunnerInfo } from '../python/tags.ts';
 import { shardOf } from './merge.ts';
 import type { SubmissionResult } from '../results/types.ts';
 import { toJson, writeAtomic } from '../results/write.ts';
-import type { Pack } from '../spec/types.ts';
+import { SpecError } from '../spec/load.ts';
+import type { Limits, Pack } from '../spec/types.ts';
+import type { Isolation } from '../worker/sandbox.ts';
 import { gradebookCsv } from '../../reports/gradebook.ts';
-import { gradeSubmission } from './submission.ts';
+import { gradeSubmission, selectChecks } from './submission.ts';
+import { GRADER_VERSION } from './version.ts';
+import { ZipError, extractZip } from './zip.ts';
 
 export interface BatchOptions {
-  seed: string;
+  /** The hidden inputs' seed; default: the one OUT/batch.json recorded, else a new random one. */
+  seed?: string;
   python: PythonEnvironment;
   runner?: RunnerInfo;
+  isolation: Isolation;
   jobs: number;
   /** Grade only this share of the class (see shardOf). */
   shard?: { index: number; count: number };
   only?: string[];
   skip?: string[];
+  limits?: Partial<Limits>;
+  /** Regrade every submission, even those with a complete result in OUT already. */
+  force?: boolean;
+  /** Where scratch workspaces go (default: the system's temporary folder). */
+  scratch?: string;
+  /** Before any grading: the seed in use and the submissions whose results were kept. */
+  onStart?: (info: { seed: string; total: number; kept: string[] }) => void;
   onResult?: (r: SubmissionResult, done: number, total: number) => void;
+  /** A submission the grader itself failed on (not the student's fault): no result is written. */
+  onFailure?: (name: string, error: Error) => void;
 }
 
-export function listSubmissions(dir: string): string[] {
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new Error(`${dir}: not a folder of submissions`);
-  return fs.readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
-    .map((e) => e.name)
-    .sort();
+/** A problem with the batch itself (its folders), found before anyone is graded. */
+export class BatchError extends Error {
+  override name = 'BatchError';
 }
 
-/** Fails fast on a broken spec: every case's inputs are built before any student runs. */
-export function preflight(pack: Pack, seed: string) {
-  for (const check of pack.spec.checks) for (const c of check.cases) buildInputs(check, c, seed);
+export interface SubmissionEntry {
+  /** The name results carry: the folder's, or the zip's without ".zip". */
+  name: string;
+  source: string;
+  zip: boolean;
+}
+
+const RESERVED = new Set(['gradebook.csv', 'batch.json']);
+
+/** Every folder (or link to one) and every .zip under `dir` is one submission. */
+export function listSubmissions(dir: string, outDir?: string): SubmissionEntry[] {
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new BatchError(`${dir}: not a folder of submissions`);
+  const out = outDir && fs.existsSync(outDir) ? fs.realpathSync(outDir) : undefined;
+  const found: SubmissionEntry[] = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (e.name.startsWith('.')) continue;
+    const source = path.join(dir, e.name);
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(source);
+    } catch {
+      continue; // a dangling link
+    }
+    if (st.isDirectory() && fs.realpathSync(source) !== out) found.push({ name: e.name, source, zip: false });
+    else if (st.isFile() && /\.zip$/i.test(e.name) && e.name.length > 4) found.push({ name: e.name.slice(0, -4), source, zip: true });
+  }
+  found.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (let i = 1; i < found.length; i++) {
+    if (found[i].name === found[i - 1].name) throw new BatchError(`${dir}: two submissions are named "${found[i].name}" (${path.basename(found[i - 1].source)} and ${path.basename(found[i].source)})`);
+  }
+  const reserved = found.find((s) => RESERVED.has(s.name));
+  if (reserved) throw new BatchError(`${dir}: a submission may not be named "${reserved.name}" (the batch writes a file of that name)`);
+  return found;
+}
+
+/**
+ * Fails fast on a broken spec: every case's inputs are built, and every reference step that does
+ * not need the student's outputs is run, before any student is graded.
+ */
+export function preflight(pack: Pack, seed: string, only?: string[], skip?: string[]) {
+  const file = path.join(pack.dir, 'assignment.yaml');
+  const checks = selectChecks(pack.spec.checks, only, skip);
+  if (!checks.length) throw new SpecError(file, '', `no check matches --only/--skip`);
+  for (const check of checks) {
+    for (const c of check.cases) {
+      try {
+        runStepsWithoutOutputs(check.expect ?? [], buildInputs(check, c, seed));
+      } catch (e) {
+        throw new SpecError(file, `check ${check.id}, case ${c.name}`, `${(e as Error).message.replace(/^check \S+, case \S+, /, '')} (nobody was graded)`);
+      }
+    }
+    if (check.probe && !fs.existsSync(pack.probes[check.probe])) throw new SpecError(file, `check ${check.id}`, `probe ${pack.probes[check.probe]} is missing (nobody was graded)`);
+  }
+}
+
+interface BatchRecord {
+  assignment: string;
+  seed: string;
+  grader_version: string;
+  checks: string[];
+  started_at: string;
+}
+
+function readJson(file: string): any {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** A result from an earlier run that this run would reproduce: same pack, seed, grader, checks, isolation. */
+function keptResult(file: string, name: string, pack: Pack, seed: string, checks: string[], isolation: Isolation): SubmissionResult | undefined {
+  const r = readJson(file) as SubmissionResult | undefined;
+  if (!r || r.schema_version !== 1 || r.submission !== name || r.assignment !== pack.spec.name || r.seed !== seed) return undefined;
+  if (r.environment?.grader_version !== GRADER_VERSION || !Array.isArray(r.checks)) return undefined;
+  if (r.checks.map((c) => c.id).join() !== checks.join()) return undefined;
+  if (r.environment.sandbox?.startsWith('none') !== (isolation.kind === 'none')) return undefined;
+  return r;
 }
 
 export async function gradeBatch(pack: Pack, submissionsDir: string, outDir: string, opts: BatchOptions): Promise<SubmissionResult[]> {
-  preflight(pack, opts.seed);
-  const all = listSubmissions(submissionsDir);
-  const names = opts.shard ? shardOf(all, opts.shard) : all;
+  const all = listSubmissions(submissionsDir, outDir);
+  const share = opts.shard ? new Set(shardOf(all.map((e) => e.name), opts.shard)) : undefined;
+  const entries = share ? all.filter((e) => share.has(e.name)) : all;
+  const checks = selectChecks(pack.spec.checks, opts.only, opts.skip).map((c) => c.id);
+  const batchFile = path.join(outDir, 'batch.json');
+  const before = readJson(batchFile) as BatchRecord | undefined;
+  const seed = opts.seed ?? (before?.assignment === pack.spec.name && typeof before.seed === 'string' ? before.seed : randomBytes(6).toString('hex'));
+  preflight(pack, seed, opts.only, opts.skip);
   fs.mkdirSync(outDir, { recursive: true });
-  const results: SubmissionResult[] = new Array(names.length);
-  let next = 0, done = 0;
-  const worker = async () => {
-    while (next < names.length) {
-      const i = next++;
-      const r = await gradeSubmission(pack, path.join(submissionsDir, names[i]), opts);
-      writeAtomic(path.join(outDir, names[i], 'result.json'), toJson(r));
+  const record: BatchRecord = { assignment: pack.spec.name, seed, grader_version: GRADER_VERSION, checks, started_at: new Date().toISOString() };
+  writeAtomic(batchFile, toJson(record));
+
+  const results: SubmissionResult[] = new Array(entries.length);
+  const todo: number[] = [];
+  const kept: string[] = [];
+  entries.forEach((e, i) => {
+    const dir = path.join(outDir, e.name);
+    // Half-written results of a run that was killed: never read, now removed.
+    if (fs.existsSync(dir)) for (const f of fs.readdirSync(dir)) if (f.endsWith('.partial')) fs.rmSync(path.join(dir, f), { force: true });
+    const r = opts.force ? undefined : keptResult(path.join(dir, 'result.json'), e.name, pack, seed, checks, opts.isolation);
+    if (r) {
       results[i] = r;
-      opts.onResult?.(r, ++done, names.length);
+      kept.push(e.name);
+    } else todo.push(i);
+  });
+  opts.onStart?.({ seed, total: entries.length, kept });
+
+  const rootNames = new Set(['starter', 'solution'].flatMap((d) => (fs.existsSync(path.join(pack.dir, d)) ? fs.readdirSync(path.join(pack.dir, d)) : [])));
+  const unpacked = todo.some((i) => entries[i].zip) ? fs.mkdtempSync(path.join(opts.scratch ?? os.tmpdir(), 'dlgrade-unzip-')) : undefined;
+  let next = 0, done = kept.length;
+  const failed = new Set<number>();
+  const job = async () => {
+    while (next < todo.length) {
+      const i = todo[next++];
+      const e = entries[i];
+      let dir = e.source;
+      const notes: string[] = [];
+      try {
+        if (e.zip) {
+          dir = path.join(unpacked!, String(i));
+          try {
+            const x = extractZip(e.source, dir, rootNames);
+            if (x.skipped.length) notes.push(`not unpacked from ${path.basename(e.source)}: ${x.skipped.join(', ')}`);
+          } catch (err) {
+            if (!(err instanceof ZipError)) throw err;
+            fs.mkdirSync(dir, { recursive: true });
+            notes.push(`${path.basename(e.source)} could not be unpacked: ${err.message}`);
+          }
+        }
+        const r = await gradeSubmission(pack, dir, { ...opts, seed, name: e.name, notes });
+        writeAtomic(path.join(outDir, e.name, 'result.json'), toJson(r));
+        results[i] = r;
+        opts.onResult?.(r, ++done, entries.length);
+      } catch (err) {
+        // The grader's own failure (a full disk, a bug): the others go on, and with no result
+        // written, the next run grades this one again.
+        failed.add(i);
+        opts.onFailure?.(e.name, err as Error);
+      } finally {
+        if (e.zip) fs.rmSync(dir, { recursive: true, force: true });
+      }
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.jobs, names.length)) }, worker));
-  writeAtomic(path.join(outDir, 'gradebook.csv'), gradebookCsv(results));
-  return results;
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.jobs, todo.length)) }, job));
+  } finally {
+    if (unpacked) fs.rmSync(unpacked, { recursive: true, force: true });
+  }
+  const graded = results.filter((r, i) => r && !failed.has(i));
+  writeAtomic(path.join(outDir, 'gradebook.csv'), gradebookCsv(graded));
+  return graded;
 }

@@ -5,36 +5,67 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { AnswerError, answerValue, expressionPoints, evaluateExpression, loadExpressionEngine, readAnswers } from '../checks/answers.ts';
 import { buildInputs } from '../checks/inputs.ts';
 import { judgeCase } from '../checks/judge.ts';
 import type { Values } from '../checks/expect.ts';
 import type { PythonEnvironment } from '../python/environment.ts';
 import { type RunnerInfo, missingTags } from '../python/tags.ts';
+import { fmt, relError } from '../checks/compare.ts';
 import type { CaseResult, CheckResult, Status, SubmissionResult } from '../results/types.ts';
 import type { CaseSpec, CheckSpec, Pack } from '../spec/types.ts';
-import { readNpy, writeNpy } from '../tensor/npy.ts';
-import { tensor } from '../tensor/tensor.ts';
-import { fmt, relError } from '../checks/compare.ts';
+import type { Limits } from '../spec/types.ts';
+import { type Tensor, tensor } from '../tensor/tensor.ts';
+import { decodeNpy, writeNpy } from '../tensor/npy.ts';
+import { DEFAULT_WORKER_LIMITS, type WorkerLimits, formatBytes } from '../worker/limits.ts';
+import type { Isolation } from '../worker/sandbox.ts';
 import { Worker } from '../worker/worker.ts';
-import { createWorkspace } from './workspace.ts';
+import { type Workspace, createWorkspace } from './workspace.ts';
 import { GRADER_VERSION } from './version.ts';
 
 export interface GradeOptions {
   seed: string;
   python: PythonEnvironment;
+  /** How the student's code is isolated: see harness/worker/sandbox.ts resolveIsolation. */
+  isolation: Isolation;
   /** What this runner offers; checks needing other tags are skipped. Default: a plain CPU. */
   runner?: RunnerInfo;
+  /** Overrides of the pack's limits (the CLI's --check-seconds, --memory, ...). */
+  limits?: Partial<Limits>;
   /** Check ids to run (globs); all when empty. */
   only?: string[];
   skip?: string[];
   /** Where scratch workspaces go (default: the system's temporary folder). */
   scratch?: string;
+  /** The name the result carries (default: the folder's name). */
+  name?: string;
+  /** Problems found before grading (zip entries left out, say), kept in the result's errors. */
+  notes?: string[];
   /** Called as each check finishes. */
   onCheck?: (c: CheckResult) => void;
 }
 
+/** No output of any check comes near this; a larger file is refused before it is read. */
 const MAX_OUTPUT_FILE = 256 * 1024 * 1024;
+
+export const effectiveLimits = (pack: Pack, override?: Partial<Limits>): Limits => ({ ...pack.limits, ...override });
+
+export function workerLimits(l: Limits): WorkerLimits {
+  return {
+    memoryBytes: l.memory_bytes,
+    processes: l.processes,
+    fileBytes: l.file_bytes,
+    openFiles: DEFAULT_WORKER_LIMITS.openFiles,
+    cpuSeconds: l.submission_seconds + 10,
+  };
+}
+
+/** What environment.sandbox says: the isolation, then the limits every worker ran under. */
+export const describeIsolation = (iso: Isolation, l: Limits): string =>
+  `${iso.description}; limits: ${l.check_seconds} s per check, ${l.submission_seconds} s per submission, ` +
+  `memory ${formatBytes(l.memory_bytes)}, ${l.processes} processes, files up to ${formatBytes(l.file_bytes)}, ` +
+  `output kept ${formatBytes(l.output_bytes)}`;
 
 export function selectChecks(checks: CheckSpec[], only: string[] = [], skip: string[] = []): CheckSpec[] {
   const re = (g: string) => new RegExp(`^${g.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
@@ -44,12 +75,13 @@ export function selectChecks(checks: CheckSpec[], only: string[] = [], skip: str
 
 export async function gradeSubmission(pack: Pack, submissionDir: string, opts: GradeOptions): Promise<SubmissionResult> {
   const started = Date.now();
-  const deadline = started + pack.limits.submission_seconds * 1000;
+  const limits = effectiveLimits(pack, opts.limits);
+  const deadline = started + limits.submission_seconds * 1000;
   const checks = selectChecks(pack.spec.checks, opts.only, opts.skip);
   const runner = opts.runner ?? CPU_RUNNER;
   const result: SubmissionResult = {
     schema_version: 1,
-    submission: path.basename(path.resolve(submissionDir)),
+    submission: opts.name ?? path.basename(path.resolve(submissionDir)),
     assignment: pack.spec.name,
     score: 0,
     max_score: checks.reduce((s, c) => s + c.points, 0),
@@ -57,19 +89,22 @@ export async function gradeSubmission(pack: Pack, submissionDir: string, opts: G
     seed: opts.seed,
     environment: {
       python: opts.python.python, executable: opts.python.executable, platform: opts.python.platform,
-      modules: opts.python.modules, sandbox: 'none', grader_version: GRADER_VERSION, node: process.version,
+      modules: opts.python.modules, sandbox: describeIsolation(opts.isolation, limits), grader_version: GRADER_VERSION, node: process.version,
       runner: { tags: runner.tags, source: runner.source, devices: runner.devices },
     },
     checks: [],
-    errors: [],
+    errors: [...(opts.notes ?? [])],
     stdout: '',
     stderr: '',
     started_at: new Date(started).toISOString(),
     seconds: 0,
   };
 
-  const ws = createWorkspace(submissionDir, opts.scratch);
+  const ws = createWorkspace(submissionDir, opts.scratch, path.join(pack.dir, 'probes'));
   if (ws.skipped.length) result.errors.push(`not copied into the workspace: ${ws.skipped.join(', ')}`);
+  // Read once, before any of the student's code runs: it could replace the file later with
+  // something that hangs or floods whoever reads it.
+  const answers = checks.some((c) => c.kind === 'answer') ? loadAnswers(ws.submission, pack.spec.answers_file) : undefined;
   const stdout: string[] = [], stderr: string[] = [];
   let worker: Worker | undefined;
   let workerProblem: string | undefined;
@@ -77,15 +112,18 @@ export async function gradeSubmission(pack: Pack, submissionDir: string, opts: G
   const getWorker = async (): Promise<Worker | string> => {
     if (worker?.alive) return worker;
     if (worker) {
+      await worker.stopped(); // the old one and all it started are gone before a new one starts
       stdout.push(worker.stdout.text());
       stderr.push(worker.stderr.text());
     }
     try {
       worker = await Worker.start({
         python: opts.python.executable,
-        submissionDir: ws.submission,
+        layout: ws,
         paths: pack.spec.python.path ?? ['.'],
-        outputBytes: pack.limits.output_bytes,
+        outputBytes: limits.output_bytes,
+        limits: workerLimits(limits),
+        isolation: opts.isolation,
         legacyNumpyNames: pack.spec.python.legacy_numpy_names,
       });
       return worker;
@@ -107,9 +145,9 @@ export async function gradeSubmission(pack: Pack, submissionDir: string, opts: G
       const checkStarted = Date.now();
       const cases: CaseResult[] = [];
       for (const c of check.cases) {
-        const remaining = Math.min(deadline - Date.now(), checkStarted + pack.limits.check_seconds * 1000 - Date.now()) / 1000;
+        const remaining = Math.min(deadline - Date.now(), checkStarted + limits.check_seconds * 1000 - Date.now()) / 1000;
         if (remaining <= 0) {
-          const why = deadline <= Date.now() ? `the submission's time limit (${pack.limits.submission_seconds} s) was reached` : `the check's time limit (${pack.limits.check_seconds} s) was reached`;
+          const why = deadline <= Date.now() ? `the submission's time limit (${limits.submission_seconds} s) was reached` : `the check's time limit (${limits.check_seconds} s) was reached`;
           cases.push(caseResult(c, 'timeout', `not run: ${why}`));
           continue;
         }
@@ -118,8 +156,8 @@ export async function gradeSubmission(pack: Pack, submissionDir: string, opts: G
           continue;
         }
         cases.push(check.kind === 'answer'
-          ? await runAnswerCase(pack, check, c, ws.submission, opts.seed)
-          : await runProbeCase(pack, check, c, opts.seed, ws.io, getWorker, remaining));
+          ? await runAnswerCase(check, c, answers!, opts.seed)
+          : await runProbeCase(pack, check, c, opts.seed, ws, getWorker, remaining));
       }
       const checkResult = summarize(check, cases, (Date.now() - checkStarted) / 1000);
       result.checks.push(checkResult);
@@ -142,8 +180,10 @@ export async function gradeSubmission(pack: Pack, submissionDir: string, opts: G
   return result;
 }
 
+let requests = 0;
+
 async function runProbeCase(
-  pack: Pack, check: CheckSpec, c: CaseSpec, seed: string, io: string,
+  pack: Pack, check: CheckSpec, c: CaseSpec, seed: string, ws: Workspace,
   getWorker: () => Promise<Worker | string>, timeoutSeconds: number,
 ): Promise<CaseResult> {
   const t0 = Date.now();
@@ -154,9 +194,11 @@ async function runProbeCase(
   } catch (e) {
     throw new Error(`${pack.spec.name}: ${(e as Error).message}`); // a spec error, not the student's
   }
-  const dir = path.join(io, check.id, c.name);
-  const inDir = path.join(dir, 'in'), outDir = path.join(dir, 'out');
-  fs.mkdirSync(inDir, { recursive: true });
+  const n = ++requests;
+  const inDir = path.join(ws.inputs, String(n));
+  // A name the student cannot guess in advance, so they cannot have put anything there.
+  const outDir = path.join(ws.outputs, `${n}-${randomBytes(6).toString('hex')}`);
+  fs.mkdirSync(inDir);
   const files: Record<string, string> = {};
   for (const [name, t] of Object.entries(inputs)) {
     files[name] = path.join(inDir, `${name}.npy`);
@@ -164,7 +206,9 @@ async function runProbeCase(
   }
   const w = await getWorker();
   if (typeof w === 'string') return caseResult(c, 'error', `the Python worker could not start: ${w}`, seconds());
-  const outcome = await w.run(pack.probes[check.probe!], files, outDir, timeoutSeconds);
+  const probe = path.join(ws.grader, 'probes', path.relative(path.join(pack.dir, 'probes'), pack.probes[check.probe!]));
+  // The limit is wall time, starting a fresh worker included: a check never runs past it.
+  const outcome = await w.run(probe, files, outDir, Math.max(0.1, timeoutSeconds - seconds()));
   switch (outcome.status) {
     case 'timeout':
       return caseResult(c, 'timeout', `stopped after ${timeoutSeconds.toFixed(0)} s: an infinite loop, or far too slow?`, seconds());
@@ -174,20 +218,14 @@ async function runProbeCase(
       return { ...caseResult(c, 'error', outcome.error.message, seconds()), ...(outcome.error.traceback ? { traceback: outcome.error.traceback } : {}) };
   }
   const got: Values = {};
-  for (const [name, file] of Object.entries(outcome.outputs)) {
-    // The file was written by the student's process: only ours, only a sane size, only numbers.
-    const expectedFile = path.join(outDir, `${name}.npy`);
-    if (path.resolve(file) !== expectedFile || !fs.existsSync(expectedFile)) return caseResult(c, 'error', `output ${name}: not where the worker was told to write it`, seconds());
-    if (fs.statSync(expectedFile).size > MAX_OUTPUT_FILE) return caseResult(c, 'error', `output ${name}: larger than ${MAX_OUTPUT_FILE >> 20} MiB`, seconds());
-    try {
-      got[name] = readNpy(expectedFile);
-    } catch (e) {
-      return caseResult(c, 'error', `output ${name}: ${(e as Error).message}`, seconds());
-    }
+  for (const name of outcome.outputs) {
+    const t = readOutput(outDir, name);
+    if (typeof t === 'string') return caseResult(c, 'error', `output ${name}: ${t}`, seconds());
+    got[name] = t;
   }
   const result = judged(check, c, inputs, got, seconds());
   if (result.status === 'failed' && check.selfcheck && w.alive) {
-    const note = await selfCheck(pack, check, c, seed, dir, files, got, result, w, Math.max(1, timeoutSeconds - seconds()));
+    const note = await selfCheck(check, c, seed, inDir, probe, files, got, result, w, Math.max(1, timeoutSeconds - seconds()));
     if (note) result.message += ` — ${note}`;
   }
   return result;
@@ -202,7 +240,7 @@ const SELF_CHECK_TOL = 1e-5;
  * the backward is wrong. A random direction would average a local error away, so none is used.
  */
 async function selfCheck(
-  pack: Pack, check: CheckSpec, c: CaseSpec, seed: string, dir: string,
+  check: CheckSpec, c: CaseSpec, seed: string, inDir: string, probe: string,
   files: Record<string, string>, got: Values, failed: CaseResult, w: Worker, timeoutSeconds: number,
 ): Promise<string | undefined> {
   const spec = check.selfcheck!;
@@ -217,39 +255,89 @@ async function selfCheck(
     const v = new Float64Array(x.data.length);
     v[flat] = 1;
     at[name] = { flat, index: cmp.worst!.index };
-    directions[name] = path.join(dir, 'in', `direction_${name}.npy`);
+    directions[name] = path.join(inDir, `direction_${name}.npy`);
     writeNpy(directions[name], tensor(x.shape, v));
   }
   if (!Object.keys(directions).length) return undefined;
-  const outcome = await w.selfCheck(pack.probes[check.probe!], files, directions, spec.output, spec.dout, 1e-6, timeoutSeconds);
+  const outcome = await w.selfCheck(probe, files, directions, spec.output, spec.dout, 1e-6, timeoutSeconds);
   if (outcome.status !== 'ok') return undefined; // a diagnostic must never cost the student more
-  const notes = Object.entries(at).map(([name, { flat, index }]) => {
+  const notes = Object.entries(at).flatMap(([name, { flat, index }]) => {
     const grad = spec.wrt[name];
     const numeric = outcome.values[name], analytic = got[grad].data[flat];
+    if (numeric === undefined) return [];
     const where = `${grad}[${index.join(',')}]`;
-    return relError(numeric, analytic) <= SELF_CHECK_TOL
+    return [relError(numeric, analytic) <= SELF_CHECK_TOL
       ? `${where} agrees with the derivative of your own forward (${fmt(numeric)}): the backward matches your forward, so look at the forward pass`
-      : `${where} = ${fmt(analytic)} but your own forward's derivative there is ${fmt(numeric)}: the backward pass is wrong`;
+      : `${where} = ${fmt(analytic)} but your own forward's derivative there is ${fmt(numeric)}: the backward pass is wrong`];
   });
-  return `self-check: ${notes.join('; ')}`;
+  return notes.length ? `self-check: ${notes.join('; ')}` : undefined;
 }
 
-async function runAnswerCase(pack: Pack, check: CheckSpec, c: CaseSpec, submission: string, seed: string): Promise<CaseResult> {
+/**
+ * Reads one output the worker wrote, as a file the student's process may have tampered with:
+ * the folder must still be the one the grader made (not a link), the file a regular file (not a link to
+ * /dev/zero, a pipe or the grader's own files), of a sane size, and a numeric .npy.
+ */
+function readOutput(outDir: string, name: string): Tensor | string {
+  const replaced = 'not where the worker was told to write it (its folder was replaced)';
+  try {
+    // Only the last step can be the student's: the folders above it are the grader's.
+    if (!fs.lstatSync(outDir).isDirectory()) return replaced;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'its folder is gone' : replaced;
+  }
+  let fd: number;
+  try {
+    fd = fs.openSync(path.join(outDir, `${name}.npy`), fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? 'no file was written' : code === 'ELOOP' ? 'a symbolic link, not an array the worker wrote' : `cannot be opened (${code})`;
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) return 'not a regular file';
+    if (st.size > MAX_OUTPUT_FILE) return `larger than ${MAX_OUTPUT_FILE >> 20} MiB`;
+    const bytes = Buffer.alloc(st.size);
+    let got = 0;
+    while (got < st.size) {
+      const n = fs.readSync(fd, bytes, got, st.size - got, got);
+      if (n === 0) break;
+      got += n;
+    }
+    return decodeNpy(bytes.subarray(0, got), 'the array');
+  } catch (e) {
+    return (e as Error).message;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function loadAnswers(submission: string, file?: string): Record<string, unknown> | AnswerError {
+  try {
+    return readAnswers(submission, file);
+  } catch (e) {
+    if (e instanceof AnswerError) return e;
+    throw e;
+  }
+}
+
+async function runAnswerCase(check: CheckSpec, c: CaseSpec, answers: Record<string, unknown> | AnswerError, seed: string): Promise<CaseResult> {
   const t0 = Date.now();
   const spec = check.answer!;
   const inputs = buildInputs(check, c, seed);
   let got: Values;
   let points: Float64Array | undefined;
   try {
-    const answers = readAnswers(submission, pack.spec.answers_file);
+    if (answers instanceof AnswerError) throw answers;
     const raw = answers[spec.key];
     const arithmetic = typeof raw === 'string' && Number.isNaN(Number(raw));
     if (spec.type === 'expression' || (spec.type !== 'yesno' && arithmetic)) await loadExpressionEngine();
     if (spec.type === 'expression') {
       // The reference expressions are evaluated at the same seeded points as the answer.
-      points = expressionPoints(spec, seed);
-      (spec.equals ?? []).forEach((e, i) => { inputs[i === 0 ? 'expected' : `expected_${i}`] = evaluateExpression(e, spec.variable ?? 'x', points!, 'reference'); });
-      got = { answer: answerValue(spec, raw, points!) };
+      const at = expressionPoints(spec, seed);
+      points = at;
+      (spec.equals ?? []).forEach((e, i) => { inputs[i === 0 ? 'expected' : `expected_${i}`] = evaluateExpression(e, spec.variable ?? 'x', at, 'reference'); });
+      got = { answer: answerValue(spec, raw, at) };
     } else {
       got = { answer: answerValue(spec, raw) };
     }
@@ -268,7 +356,14 @@ async function runAnswerCase(pack: Pack, check: CheckSpec, c: CaseSpec, submissi
 }
 
 function judged(check: CheckSpec, c: CaseSpec, inputs: Values, got: Values, seconds: number): CaseResult {
-  const comparisons = judgeCase(check, inputs, got);
+  let comparisons;
+  try {
+    comparisons = judgeCase(check, inputs, got);
+  } catch (e) {
+    // The spec was proved before grading (batch preflight), so what breaks here is the outputs:
+    // a shape a reference step cannot take, say. A wrong answer, not a crash of the grader.
+    return caseResult(c, 'failed', `the outputs could not be judged: ${(e as Error).message}`, seconds);
+  }
   const failed = comparisons.filter((x) => !x.passed);
   return {
     name: c.name,

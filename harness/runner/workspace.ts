@@ -1,38 +1,60 @@
 /**
  * The scratch workspace of one submission: a copy of the submission (the worker may write to it
- * freely) and a folder for the check's inputs and outputs. The original is never touched.
+ * freely), folders for the checks' inputs (read-only for the worker) and outputs, a copy of the
+ * driver and the pack's probes (read-only for the worker), and the worker's temporary folder. The original is never
+ * touched, and nothing of the grader's (expected values, seeds, the spec) is ever written here.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import tmp from 'tmp';
+import { DRIVER } from '../worker/worker.ts';
+import type { WorkerLayout } from '../worker/sandbox.ts';
 
 tmp.setGracefulCleanup();
 
-export interface Workspace {
+export interface Workspace extends WorkerLayout {
   root: string;
-  submission: string;
-  io: string;
   /** Entries of the submission that were not copied, with why. */
   skipped: string[];
   dispose(): void;
 }
 
 const IGNORED = new Set(['.git', 'node_modules', '__pycache__', '.ipynb_checkpoints', '.venv', 'venv']);
+/** What a submission may bring: far more than any homework, far less than a full disk. */
+const MAX_FILES = 20_000;
+const MAX_BYTES = 256 * 1024 * 1024;
 
-export function createWorkspace(submissionDir: string, parent?: string): Workspace {
+export function createWorkspace(submissionDir: string, parent: string | undefined, probesDir: string): Workspace {
   if (parent) fs.mkdirSync(parent, { recursive: true });
   const dir = tmp.dirSync({ prefix: 'dlgrade-', unsafeCleanup: true, tmpdir: parent });
   const root = dir.name;
-  const submission = path.join(root, 'submission');
-  const io = path.join(root, 'io');
-  fs.mkdirSync(io);
+  // Others may pass through (a worker running as a user of its own must) but not list it.
+  fs.chmodSync(root, 0o711);
+  const layout = {
+    submission: path.join(root, 'submission'),
+    inputs: path.join(root, 'in'),
+    outputs: path.join(root, 'out'),
+    grader: path.join(root, 'grader'),
+    tmp: path.join(root, 'tmp'),
+  };
+  for (const d of [layout.inputs, layout.outputs, layout.grader, layout.tmp]) {
+    fs.mkdirSync(d);
+    fs.chmodSync(d, 0o755);
+  }
   const skipped: string[] = [];
-  copyTree(submissionDir, submission, '', skipped);
-  return { root, submission, io, skipped, dispose: () => fs.rmSync(root, { recursive: true, force: true }) };
+  copyTree(submissionDir, layout.submission, '', skipped, { files: 0, bytes: 0 });
+  // The driver and the modules it and the probes import (helpers, numpy compatibility).
+  for (const f of ['driver.py', 'dlgrade_probe.py', 'numpy_compat.py']) fs.copyFileSync(path.join(path.dirname(DRIVER), f), path.join(layout.grader, f));
+  copyTree(probesDir, path.join(layout.grader, 'probes'), '', [], { files: 0, bytes: 0 });
+  makeReadable(layout.grader);
+  return { root, ...layout, skipped, dispose: () => fs.rmSync(root, { recursive: true, force: true }) };
 }
 
-/** Copies regular files and folders only: links could point anywhere on the grader's machine. */
-function copyTree(src: string, dst: string, rel: string, skipped: string[]) {
+/**
+ * Copies regular files and folders only: links could point anywhere on the grader's machine
+ * (another student's folder, the fixtures), and devices or pipes could hang whoever reads them.
+ */
+function copyTree(src: string, dst: string, rel: string, skipped: string[], count: { files: number; bytes: number }) {
   fs.mkdirSync(dst, { recursive: true });
   for (const entry of fs.readdirSync(src, { withFileTypes: true })) {
     const from = path.join(src, entry.name);
@@ -40,8 +62,25 @@ function copyTree(src: string, dst: string, rel: string, skipped: string[]) {
     const relPath = rel ? `${rel}/${entry.name}` : entry.name;
     if (IGNORED.has(entry.name)) continue;
     if (entry.isSymbolicLink()) skipped.push(`${relPath} (a symbolic link)`);
-    else if (entry.isDirectory()) copyTree(from, to, relPath, skipped);
-    else if (entry.isFile()) fs.copyFileSync(from, to);
-    else skipped.push(`${relPath} (not a regular file)`);
+    else if (entry.isDirectory()) copyTree(from, to, relPath, skipped, count);
+    else if (entry.isFile()) {
+      const size = fs.statSync(from).size;
+      if (count.files + 1 > MAX_FILES || count.bytes + size > MAX_BYTES) {
+        skipped.push(`${relPath} (the submission is larger than ${MAX_FILES} files or ${MAX_BYTES >> 20} MiB)`);
+        continue;
+      }
+      count.files++;
+      count.bytes += size;
+      fs.copyFileSync(from, to);
+    } else skipped.push(`${relPath} (not a regular file)`);
+  }
+}
+
+function makeReadable(dir: string) {
+  fs.chmodSync(dir, 0o755);
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) makeReadable(p);
+    else fs.chmodSync(p, 0o644);
   }
 }

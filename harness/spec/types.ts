@@ -112,6 +112,12 @@ export interface Limits {
   check_seconds: number;
   submission_seconds: number;
   output_bytes: number;
+  /** Address space of each of the student's processes (RLIMIT_AS). */
+  memory_bytes: number;
+  /** Processes and threads the student's code may have at once. */
+  processes: number;
+  /** Largest file the student's code may write. */
+  file_bytes: number;
 }
 
 export interface AssignmentSpec {
@@ -134,4 +140,12 @@ export interface Pack {
   probes: Record<string, string>;
 }
 
-export const DEFAULT_LIMITS: Limits = { check_seconds: 30, submission_seconds: 600, output_bytes: 64 * 1024 };
+export const DEFAULT_LIMITS: Limits = {
+  check_seconds: 30,
+  submission_seconds: 600,
+  output_bytes: 64 * 1024,
+  // numpy with one BLAS thread reserves ~250 MB of address space; 2 GiB leaves room for real work.
+  memory_bytes: 2 * 1024 ** 3,
+  processes: 64,
+  file_bytes: 64 * 1024 ** 2,
+};

@@ -1,38 +1,47 @@
 /**
  * One long-lived Python worker per submission. Requests and replies travel on two pipes of
  * their own (fds 3 and 4 in the worker), never on the student's stdout. The worker runs in its
- * own process group, so a timeout kills it together with anything the student started.
+ * own process group, sandboxed (sandbox.ts) unless the caller chose not to, under the limits of
+ * limits.ts; a timeout kills it together with everything the student started.
+ *
+ * Nothing that arrives from the worker is trusted: a reply counts only if it answers the request
+ * in flight with that request's nonce, its fields are checked and capped, and the outputs it
+ * names are read by the caller from where the grader told the worker to write them.
  */
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { Readable, Writable } from 'node:stream';
 import { execa, type ResultPromise } from 'execa';
+import { type WorkerLimits, formatBytes, limitArgs } from './limits.ts';
+import { type Isolation, type WorkerLayout, interpreterRoots, launchCommand, nextWorkerUid, workerPaths } from './sandbox.ts';
 
 export const DRIVER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'driver.py');
 
 export interface WorkerOptions {
   python: string;
-  /** The scratch copy of the submission the worker runs in. */
-  submissionDir: string;
+  /** The worker's folders (see WorkerLayout); the driver is at `<grader>/driver.py`. */
+  layout: WorkerLayout;
   /** Folders of the submission to put on sys.path. */
   paths: string[];
   /** Cap on the stdout and stderr kept, each. */
   outputBytes: number;
+  limits: WorkerLimits;
+  isolation: Isolation;
   /** Restore names numpy removed (np.float, np.NaN, ...) for code written against an older numpy. */
   legacyNumpyNames?: boolean;
-  /** Wraps the command, e.g. in a sandbox; identity when absent. */
-  launch?: (command: string[]) => string[];
 }
 
 export interface StudentError {
-  kind: 'import' | 'exception' | 'bad-output';
+  kind: 'import' | 'exception' | 'bad-output' | 'memory';
   message: string;
   traceback: string;
 }
 
 export type RunOutcome =
-  | { status: 'ok'; outputs: Record<string, string>; values: Record<string, number>; seconds: number }
+  | { status: 'ok'; outputs: string[]; values: Record<string, number>; seconds: number }
   | { status: 'error'; error: StudentError; seconds: number }
   | { status: 'timeout'; seconds: number }
   | { status: 'died'; message: string; seconds: number };
@@ -43,6 +52,12 @@ interface Pending {
   resolve: (o: RunOutcome) => void;
   started: number;
 }
+
+/** A reply line longer than this is not ours: dropped, up to its end. */
+const MAX_LINE = 1 << 20;
+const MAX_OUTPUTS = 64;
+const OUTPUT_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+const ERROR_KINDS = new Set(['import', 'exception', 'bad-output', 'memory']);
 
 /** Keeps the first `cap` bytes of a stream and counts the rest. */
 class CappedText {
@@ -65,16 +80,23 @@ class CappedText {
   }
 }
 
+const capped = (v: unknown, n: number): string => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v)).slice(0, n);
+
 export class Worker {
   private proc!: ResultPromise<{ stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe']; buffer: false; reject: false }>;
   private requests!: Writable;
   private pending: Pending | undefined;
   private nextId = 1;
   private exited: string | undefined;
+  private exitSignal: string | undefined;
   private buffer = '';
+  private discarding = false;
+  private uid: number | undefined;
+  private toWorker!: (p: string) => string;
+  private killTimer: NodeJS.Timeout | undefined;
   readonly stdout: CappedText;
   readonly stderr: CappedText;
-  environment: Record<string, unknown> = {};
+  environment: Record<string, string | null> = {};
 
   private constructor(private opts: WorkerOptions) {
     this.stdout = new CappedText(opts.outputBytes);
@@ -88,20 +110,31 @@ export class Worker {
     return w;
   }
 
-  private spawn(startSeconds: number): Promise<void> {
-    const args = ['-u', '-X', 'faulthandler', DRIVER, '--submission', this.opts.submissionDir, '--req-fd', '3', '--rep-fd', '4'];
-    for (const p of this.opts.paths) args.push('--path', p);
-    if (this.opts.legacyNumpyNames) args.push('--legacy-numpy-names');
-    const command = (this.opts.launch ?? ((c) => c))([this.opts.python, ...args]);
-    this.proc = execa(command[0], command.slice(1), {
-      cwd: this.opts.submissionDir,
+  private async spawn(startSeconds: number): Promise<void> {
+    const { layout, isolation } = this.opts;
+    this.uid = nextWorkerUid();
+    if (this.uid !== undefined) for (const d of [layout.submission, layout.tmp]) chownTree(d, this.uid);
+    this.toWorker = workerPaths(isolation, layout);
+    const driverArgs = [
+      '-u', '-X', 'faulthandler', this.toWorker(path.join(layout.grader, 'driver.py')),
+      '--submission', this.toWorker(layout.submission), '--req-fd', '3', '--rep-fd', '4', '--keeper',
+      ...limitArgs(this.opts.limits, isolation.kind === 'none' && this.uid === undefined),
+    ];
+    for (const p of this.opts.paths) driverArgs.push('--path', p);
+    if (this.opts.legacyNumpyNames) driverArgs.push('--legacy-numpy-names');
+    const roots = isolation.kind === 'bubblewrap' ? await interpreterRoots(this.opts.python) : [];
+    const plan = launchCommand(isolation, layout, roots, [this.opts.python, ...driverArgs], this.uid);
+    this.proc = execa(plan.file, plan.args, {
+      cwd: plan.cwd,
+      env: plan.env,
+      extendEnv: false,
+      uid: plan.uid,
+      gid: plan.gid,
       stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
       detached: true, // own process group: killed as a whole
       buffer: false,
       reject: false,
       cleanup: true,
-      env: { PYTHONDONTWRITEBYTECODE: '1', PYTHONHASHSEED: '0', OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1', MPLBACKEND: 'Agg' },
-      extendEnv: true,
     });
     const stdio = this.proc.stdio as unknown as (Readable | Writable)[];
     this.requests = stdio[3] as Writable;
@@ -117,27 +150,31 @@ export class Worker {
         reject(new Error(`the Python worker did not start within ${startSeconds} s`));
       }, startSeconds * 1000);
       replies.on('data', (b: Buffer) => {
-        this.buffer += b.toString('utf8');
-        let nl: number;
-        while ((nl = this.buffer.indexOf('\n')) >= 0) {
-          const line = this.buffer.slice(0, nl);
-          this.buffer = this.buffer.slice(nl + 1);
+        for (const line of this.lines(b.toString('utf8'))) {
           let msg: any;
           try {
             msg = JSON.parse(line);
           } catch {
             continue; // not ours: ignore rather than trust
           }
+          if (!msg || typeof msg !== 'object') continue;
           if (!hello && msg.type === 'hello') {
             hello = true;
-            this.environment = msg.environment ?? {};
+            const env = msg.environment ?? {};
+            this.environment = { python: capped(env.python, 40) || null, numpy: capped(env.numpy, 40) || null };
             clearTimeout(timer);
             resolve();
-          } else if (msg.type === 'result') this.settle(msg);
+          } else if (hello && msg.type === 'result') this.settle(msg);
         }
       });
       this.proc.then((r) => {
-        this.exited ??= r.signal ? `killed by ${r.signal}` : `exited with code ${r.exitCode}`;
+        clearTimeout(this.killTimer);
+        // bwrap reports a command killed by signal N as exit code 128+N.
+        const bySignal = isolation.kind === 'bubblewrap' && r.exitCode !== undefined && r.exitCode > 128 && r.exitCode < 160
+          ? Object.entries(os.constants.signals).find(([, n]) => n === r.exitCode! - 128)?.[0] : undefined;
+        this.exitSignal = r.signal ?? bySignal;
+        this.exited ??= this.exitSignal ? `was killed by ${this.exitSignal}` : `exited with code ${r.exitCode}`;
+        this.killGroup(); // anything of the student's still in the group
         if (!hello) {
           clearTimeout(timer);
           reject(new Error(`the Python worker ${this.exited} before it started: ${this.stderr.text().trim().split('\n').slice(-3).join(' | ')}`));
@@ -145,10 +182,35 @@ export class Worker {
         const p = this.pending;
         if (p) {
           this.pending = undefined;
-          p.resolve({ status: 'died', message: `the worker process ${this.exited} while running this check (os._exit, a crash or running out of memory?)`, seconds: (Date.now() - p.started) / 1000 });
+          p.resolve({ status: 'died', message: this.diedMessage(), seconds: (Date.now() - p.started) / 1000 });
         }
       });
     });
+  }
+
+  /** Complete lines from the reply pipe; an endless line is dropped rather than kept. */
+  private *lines(text: string): Generator<string> {
+    this.buffer += text;
+    let nl: number;
+    while ((nl = this.buffer.indexOf('\n')) >= 0) {
+      const line = this.buffer.slice(0, nl);
+      this.buffer = this.buffer.slice(nl + 1);
+      if (this.discarding) this.discarding = false;
+      else if (line.trim()) yield line;
+    }
+    if (this.buffer.length > MAX_LINE) {
+      this.buffer = '';
+      this.discarding = true;
+    }
+  }
+
+  private diedMessage(): string {
+    const l = this.opts.limits;
+    let why = ' (os._exit or a crash?)';
+    if (this.exitSignal === 'SIGXCPU') why = ` (it used more than ${l.cpuSeconds} s of CPU)`;
+    else if (this.exitSignal === 'SIGXFSZ') why = ` (it wrote a file larger than the limit of ${formatBytes(l.fileBytes)})`;
+    else if (this.exitSignal) why = ` (a crash, or it ran out of memory: the limit is ${formatBytes(l.memoryBytes)})`;
+    return `the worker process ${this.exited} while running this check${why}`;
   }
 
   private settle(msg: any) {
@@ -156,33 +218,79 @@ export class Worker {
     // Only the reply to the request in flight, carrying its nonce, counts.
     if (!p || msg.id !== p.id || msg.nonce !== p.nonce) return;
     this.pending = undefined;
-    const seconds = typeof msg.seconds === 'number' ? msg.seconds : (Date.now() - p.started) / 1000;
-    if (msg.ok) p.resolve({ status: 'ok', outputs: msg.outputs ?? {}, values: msg.values ?? {}, seconds });
-    else p.resolve({ status: 'error', error: msg.error, seconds });
+    const seconds = (Date.now() - p.started) / 1000; // ours, not the reply's
+    if (msg.ok === true) {
+      const outputs = msg.outputs && typeof msg.outputs === 'object' && !Array.isArray(msg.outputs) ? Object.keys(msg.outputs) : [];
+      const bad = outputs.find((n) => !OUTPUT_NAME.test(n));
+      if (bad !== undefined || outputs.length > MAX_OUTPUTS) {
+        p.resolve({ status: 'error', seconds, error: { kind: 'bad-output', message: `the worker named outputs the grader cannot accept (${outputs.length > MAX_OUTPUTS ? `${outputs.length} of them` : JSON.stringify(bad!.slice(0, 80))})`, traceback: '' } });
+      } else {
+        // Self-check replies carry numbers, not files: only finite numbers are taken.
+        const values: Record<string, number> = {};
+        if (msg.values && typeof msg.values === 'object') for (const [k, v] of Object.entries(msg.values)) if (typeof v === 'number' && Number.isFinite(v)) values[k] = v;
+        p.resolve({ status: 'ok', outputs, values, seconds });
+      }
+      return;
+    }
+    const e = msg.error && typeof msg.error === 'object' ? msg.error : {};
+    p.resolve({
+      status: 'error',
+      seconds,
+      error: {
+        kind: ERROR_KINDS.has(e.kind) ? e.kind : 'exception',
+        message: capped(e.message, 4000) || 'the worker reported an error without a message',
+        traceback: capped(e.traceback, 8000),
+      },
+    });
   }
 
   get alive(): boolean {
     return this.exited === undefined;
   }
 
-  /** Runs one probe on inputs already written as .npy files; outputs land in outdir. */
+  /**
+   * Runs one probe (a file under the layout's grader folder) on inputs already written as .npy
+   * files (under its inputs folder). The outputs land in `outdir`, a new folder directly under
+   * the outputs folder that this creates; the caller reads them from there.
+   */
   run(probe: string, inputs: Record<string, string>, outdir: string, timeoutSeconds: number): Promise<RunOutcome> {
-    return this.request({ type: 'run', probe, inputs, outdir }, timeoutSeconds);
+    if (!this.alive) return Promise.resolve({ status: 'died', message: `the worker process ${this.exited}`, seconds: 0 });
+    if (this.pending) throw new Error('worker: one request at a time');
+    if (path.dirname(outdir) !== this.opts.layout.outputs) throw new Error(`worker: ${outdir} is not a folder directly under ${this.opts.layout.outputs}`);
+    // The worker's user must be able to read the inputs whatever the grader's umask is.
+    for (const f of Object.values(inputs)) {
+      fs.chmodSync(f, 0o644);
+      for (let d = path.dirname(f); d.startsWith(this.opts.layout.inputs); d = path.dirname(d)) fs.chmodSync(d, 0o755);
+    }
+    // Not recursive, and failing if anything is already there: never a folder the student made.
+    fs.mkdirSync(outdir, { mode: 0o755 });
+    if (this.uid !== undefined) fs.chownSync(outdir, this.uid, this.uid);
+    return this.request({
+      type: 'run', probe: this.toWorker(probe),
+      inputs: Object.fromEntries(Object.entries(inputs).map(([k, f]) => [k, this.toWorker(f)])),
+      outdir: this.toWorker(outdir),
+    }, timeoutSeconds);
   }
 
-  /** Directional derivatives of the probe's forward(inputs)[output] along the given directions. */
+  /**
+   * Derivatives of the probe's forward(inputs)[output] along the given directions (files under
+   * the inputs folder, like the inputs): the values come back in the reply, no files.
+   */
   selfCheck(
     probe: string, inputs: Record<string, string>, directions: Record<string, string>,
     output: string, dout: string, h: number, timeoutSeconds: number,
   ): Promise<RunOutcome> {
-    return this.request({ type: 'selfcheck', probe, inputs, directions, output, dout, h }, timeoutSeconds);
+    if (!this.alive) return Promise.resolve({ status: 'died', message: `the worker process ${this.exited}`, seconds: 0 });
+    for (const f of Object.values(directions)) fs.chmodSync(f, 0o644);
+    const map = (files: Record<string, string>) => Object.fromEntries(Object.entries(files).map(([k, f]) => [k, this.toWorker(f)]));
+    return this.request({ type: 'selfcheck', probe: this.toWorker(probe), inputs: map(inputs), directions: map(directions), output, dout, h }, timeoutSeconds);
   }
 
   private request(body: Record<string, unknown>, timeoutSeconds: number): Promise<RunOutcome> {
-    if (!this.alive) return Promise.resolve({ status: 'died', message: `the worker process ${this.exited}`, seconds: 0 });
     if (this.pending) throw new Error('worker: one request at a time');
     const id = this.nextId++;
     const nonce = randomBytes(12).toString('hex');
+    const request = { ...body, id, nonce };
     return new Promise((resolve) => {
       const started = Date.now();
       const timer = setTimeout(() => {
@@ -195,21 +303,45 @@ export class Worker {
         id, nonce, started,
         resolve: (o) => { clearTimeout(timer); resolve(o); },
       };
-      this.requests.write(JSON.stringify({ ...body, id, nonce }) + '\n');
+      this.requests.write(JSON.stringify(request) + '\n');
     });
+  }
+
+  private killGroup() {
+    const pid = this.proc?.pid;
+    if (!pid) return;
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
   }
 
   /** Kills the worker and everything it started. */
   kill() {
     const pid = this.proc?.pid;
     if (!pid) return;
+    const running = this.proc.exitCode === null && this.proc.signalCode === null;
     // Dead from now on, before the exit event arrives: nothing more may be sent to it.
     this.exited ??= 'was stopped by the grader';
-    try {
-      process.kill(-pid, 'SIGKILL');
-    } catch {
-      /* already gone */
+    if (this.opts.isolation.kind === 'none' && running) {
+      // Unsandboxed, only the keeper finds the processes that left the group: ask it first,
+      // and kill the group anyway if it does not answer.
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch {
+        /* gone */
+      }
+      this.killTimer ??= setTimeout(() => this.killGroup(), 2000);
+    } else {
+      // bwrap --die-with-parent takes the whole PID namespace down with it.
+      this.killGroup();
     }
+  }
+
+  /** Resolves once the worker process has exited. */
+  async stopped(): Promise<void> {
+    await this.proc.catch(() => {});
   }
 
   async close() {
@@ -219,5 +351,18 @@ export class Worker {
     }
     this.kill(); // a worker that did not leave, and stray children of one that did
     await this.proc.catch(() => {});
+  }
+}
+
+/**
+ * Hands a folder to the worker's user. Links are changed themselves, never what they point to,
+ * and a file with other hard links is left alone: it could be a name for a file outside.
+ */
+function chownTree(dir: string, uid: number) {
+  fs.lchownSync(dir, uid, uid);
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) chownTree(p, uid);
+    else if (e.isSymbolicLink() || fs.lstatSync(p).nlink === 1) fs.lchownSync(p, uid, uid);
   }
 }

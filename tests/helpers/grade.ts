@@ -6,6 +6,7 @@ import { resolvePython } from '../../harness/python/environment.ts';
 import type { SubmissionResult } from '../../harness/results/types.ts';
 import { gradeSubmission } from '../../harness/runner/submission.ts';
 import { loadPack } from '../../harness/spec/load.ts';
+import { type Isolation, findBubblewrap, resolveIsolation } from '../../harness/worker/sandbox.ts';
 import resultSchema from '../../harness/results/result.schema.json' with { type: 'json' };
 
 const ajv = new Ajv({ allErrors: true, strict: false });
@@ -18,10 +19,18 @@ export function expectValidResult(r: unknown) {
   expect(ok ? [] : validate.errors).toEqual([]);
 }
 
+/**
+ * The isolation tests grade with: the sandbox wherever bubblewrap is installed (CI installs it),
+ * else unsandboxed, as `check` does; the adversarial corpus asks for each mode itself.
+ */
+export async function testIsolation(python: string, sandbox?: boolean): Promise<Isolation> {
+  return resolveIsolation({ sandbox: sandbox ?? !!(await findBubblewrap()), python });
+}
+
 export async function grade(pack: string, dir: string, opts: { only?: string[]; seed?: string } = {}): Promise<SubmissionResult> {
   const p = loadPack(pack);
   const python = await resolvePython(p.spec.python);
-  const r = await gradeSubmission(p, dir, { seed: opts.seed ?? 'test-seed', python, only: opts.only });
+  const r = await gradeSubmission(p, dir, { seed: opts.seed ?? 'test-seed', python, isolation: await testIsolation(python.executable), only: opts.only });
   expectValidResult(r);
   return r;
 }
