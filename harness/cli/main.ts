@@ -17,6 +17,8 @@ import { TensorFileError } from '../tensor/npy.ts';
 import { syncFixtures } from '../checks/fixtures.ts';
 import { formatSubmission } from '../../reports/terminal.ts';
 import { referenceCommand } from './reference.ts';
+import { dataCommand } from './data.ts';
+import { DataError } from '../data/idx.ts';
 import { materializeClass } from './sample-class.ts';
 
 class UsageError extends Error {}
@@ -99,12 +101,13 @@ export async function main(argv: string[]): Promise<number> {
     });
 
   referenceCommand(program, (code) => { exit = code; });
+  dataCommand(program, (code) => { exit = code; });
 
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    if (e instanceof SpecError || e instanceof EnvironmentError || e instanceof UsageError || e instanceof TensorFileError) {
+    if (e instanceof SpecError || e instanceof EnvironmentError || e instanceof UsageError || e instanceof TensorFileError || e instanceof DataError) {
       console.error(`dlgrade: ${e.message}`);
       return 2;
     }
