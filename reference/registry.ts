@@ -5,8 +5,9 @@ import { cnnOps } from './ops/conv.ts';
 import { optimizationOps } from './ops/optimization.ts';
 import { countingOps } from './ops/counting.ts';
 import { agreementOps } from './ops/agreement.ts';
+import { trainingOps } from './ops/training.ts';
 
-export const OPS: RefOp[] = [...mlpOps, ...cnnOps, ...optimizationOps, ...countingOps, ...agreementOps];
+export const OPS: RefOp[] = [...mlpOps, ...cnnOps, ...optimizationOps, ...countingOps, ...agreementOps, ...trainingOps];
 
 const byName = new Map(OPS.map((op) => [op.name, op]));
 if (byName.size !== OPS.length) throw new Error('two reference ops share a name');

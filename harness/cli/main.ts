@@ -24,6 +24,7 @@ import { materializeClass } from './sample-class.ts';
 class UsageError extends Error {}
 
 const newSeed = () => randomBytes(6).toString('hex');
+const DATA_HELP = "training checks' data: 'bundled' (the subset in fixtures/, the default), 'system' (the installed full set) or a folder or .npz";
 const collect = (v: string, prev: string[]) => [...prev, v];
 
 export async function main(argv: string[]): Promise<number> {
@@ -44,11 +45,12 @@ export async function main(argv: string[]): Promise<number> {
     .option('--skip <glob>', 'skip checks whose id matches (repeatable)', collect, [])
     .option('--seed <seed>', 'seed for the hidden inputs (default: random, recorded)')
     .option('--python <path>', 'the Python interpreter to use')
+    .option('--data <where>', DATA_HELP)
     .action(async (dir: string, o) => {
       const pack = loadPack(o.assignment);
       if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UsageError(`${dir}: no such submission folder`);
       const python = await resolvePython(pack.spec.python, o.python);
-      const result = await gradeSubmission(pack, dir, { seed: o.seed ?? newSeed(), python, only: o.only, skip: o.skip });
+      const result = await gradeSubmission(pack, dir, { seed: o.seed ?? newSeed(), python, only: o.only, skip: o.skip, data: o.data });
       if (!result.checks.length) throw new UsageError('no check matches --only/--skip');
       console.log(formatSubmission(result));
       if (o.json) writeAtomic(path.resolve(o.json), toJson(result));
@@ -66,8 +68,9 @@ export async function main(argv: string[]): Promise<number> {
     .option('--skip <glob>', 'skip checks whose id matches (repeatable)', collect, [])
     .option('--seed <seed>', 'seed for the hidden inputs (default: random, recorded)')
     .option('--python <path>', 'the Python interpreter to use')
+    .option('--data <where>', DATA_HELP)
     .action(async (dir: string, o) => {
-      exit = await grade(dir, o.assignment, o.out, { jobs: Number(o.jobs), seed: o.seed, python: o.python, only: o.only, skip: o.skip });
+      exit = await grade(dir, o.assignment, o.out, { jobs: Number(o.jobs), seed: o.seed, python: o.python, only: o.only, skip: o.skip, data: o.data });
     });
 
   program
@@ -116,14 +119,14 @@ export async function main(argv: string[]): Promise<number> {
   return exit;
 }
 
-async function grade(dir: string, assignment: string, out: string, o: { jobs: number; seed?: string; python?: string; only?: string[]; skip?: string[] }): Promise<number> {
+async function grade(dir: string, assignment: string, out: string, o: { jobs: number; seed?: string; python?: string; only?: string[]; skip?: string[]; data?: string }): Promise<number> {
   const pack = loadPack(assignment);
   if (!Number.isInteger(o.jobs) || o.jobs < 1) throw new UsageError(`--jobs must be a positive whole number`);
   const python = await resolvePython(pack.spec.python, o.python);
   const seed = o.seed ?? newSeed();
   const started = Date.now();
   const results = await gradeBatch(pack, dir, out, {
-    seed, python, jobs: o.jobs, only: o.only, skip: o.skip,
+    seed, python, jobs: o.jobs, only: o.only, skip: o.skip, data: o.data,
     onResult: (r, done, total) => {
       const passed = r.checks.filter((c) => c.status === 'passed').length;
       console.log(`[${String(done).padStart(String(total).length)}/${total}] ${r.submission.padEnd(24)} ${String(r.score).padStart(5)}/${r.max_score}  (${passed}/${r.checks.length} checks, ${r.seconds.toFixed(1)} s)`);

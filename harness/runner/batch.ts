@@ -18,6 +18,8 @@ export interface BatchOptions {
   jobs: number;
   only?: string[];
   skip?: string[];
+  /** Where train checks read their data set (see GradeOptions.data). */
+  data?: string;
   onResult?: (r: SubmissionResult, done: number, total: number) => void;
 }
 

@@ -10,9 +10,11 @@ import { buildInputs } from '../checks/inputs.ts';
 import { judgeCase } from '../checks/judge.ts';
 import type { Values } from '../checks/expect.ts';
 import type { PythonEnvironment } from '../python/environment.ts';
-import type { CaseResult, CheckResult, Status, SubmissionResult } from '../results/types.ts';
+import { type TrainData, isByteArray, trainData } from '../data/train.ts';
+import type { CaseResult, CheckResult, Curve, Status, SubmissionResult } from '../results/types.ts';
 import type { CaseSpec, CheckSpec, Pack } from '../spec/types.ts';
-import { readNpy, writeNpy } from '../tensor/npy.ts';
+import { readNpy, writeNpy, writeNpyBytes } from '../tensor/npy.ts';
+import type { Tensor } from '../tensor/tensor.ts';
 import { Worker } from '../worker/worker.ts';
 import { createWorkspace } from './workspace.ts';
 import { GRADER_VERSION } from './version.ts';
@@ -27,7 +29,12 @@ export interface GradeOptions {
   scratch?: string;
   /** Called as each check finishes. */
   onCheck?: (c: CheckResult) => void;
+  /** Where train checks read their data set: 'bundled' (default), 'system' or a path. */
+  data?: string;
 }
+
+/** A check's time limit: a train check's is its training budget. */
+export const checkSeconds = (pack: Pack, check: CheckSpec): number => check.train?.seconds ?? pack.limits.check_seconds;
 
 const MAX_OUTPUT_FILE = 256 * 1024 * 1024;
 
@@ -63,6 +70,7 @@ export async function gradeSubmission(pack: Pack, submissionDir: string, opts: G
   const ws = createWorkspace(submissionDir, opts.scratch);
   if (ws.skipped.length) result.errors.push(`not copied into the workspace: ${ws.skipped.join(', ')}`);
   const stdout: string[] = [], stderr: string[] = [];
+  const notes = new Set<string>();
   let worker: Worker | undefined;
   let workerProblem: string | undefined;
 
@@ -89,11 +97,12 @@ export async function gradeSubmission(pack: Pack, submissionDir: string, opts: G
   try {
     for (const check of checks) {
       const checkStarted = Date.now();
-      const cases: CaseResult[] = [];
+      const limit = checkSeconds(pack, check);
+      const cases: ProbeCaseResult[] = [];
       for (const c of check.cases) {
-        const remaining = Math.min(deadline - Date.now(), checkStarted + pack.limits.check_seconds * 1000 - Date.now()) / 1000;
+        const remaining = Math.min(deadline - Date.now(), checkStarted + limit * 1000 - Date.now()) / 1000;
         if (remaining <= 0) {
-          const why = deadline <= Date.now() ? `the submission's time limit (${pack.limits.submission_seconds} s) was reached` : `the check's time limit (${pack.limits.check_seconds} s) was reached`;
+          const why = deadline <= Date.now() ? `the submission's time limit (${pack.limits.submission_seconds} s) was reached` : `the check's time limit (${limit} s) was reached`;
           cases.push(caseResult(c, 'timeout', `not run: ${why}`));
           continue;
         }
@@ -103,7 +112,7 @@ export async function gradeSubmission(pack: Pack, submissionDir: string, opts: G
         }
         cases.push(check.kind === 'answer'
           ? await runAnswerCase(pack, check, c, ws.submission, opts.seed)
-          : await runProbeCase(pack, check, c, opts.seed, ws.io, getWorker, remaining));
+          : await runProbeCase(pack, check, c, opts, ws.io, getWorker, remaining, notes));
       }
       const checkResult = summarize(check, cases, (Date.now() - checkStarted) / 1000);
       result.checks.push(checkResult);
@@ -118,6 +127,7 @@ export async function gradeSubmission(pack: Pack, submissionDir: string, opts: G
     ws.dispose();
   }
   if (workerProblem) result.errors.push(workerProblem);
+  if (notes.size) result.notes = [...notes];
   result.stdout = stdout.filter(Boolean).join('\n');
   result.stderr = stderr.filter(Boolean).join('\n');
   result.score = round(result.checks.reduce((s, c) => s + c.score, 0));
@@ -125,15 +135,24 @@ export async function gradeSubmission(pack: Pack, submissionDir: string, opts: G
   return result;
 }
 
+/** A case's result, with the curves its outputs held until the check gathers them. */
+type ProbeCaseResult = CaseResult & { curves?: Curve[] };
+
 async function runProbeCase(
-  pack: Pack, check: CheckSpec, c: CaseSpec, seed: string, io: string,
-  getWorker: () => Promise<Worker | string>, timeoutSeconds: number,
-): Promise<CaseResult> {
+  pack: Pack, check: CheckSpec, c: CaseSpec, opts: GradeOptions, io: string,
+  getWorker: () => Promise<Worker | string>, timeoutSeconds: number, notes: Set<string>,
+): Promise<ProbeCaseResult> {
   const t0 = Date.now();
   const seconds = () => (Date.now() - t0) / 1000;
+  const seed = opts.seed;
   let inputs: Values;
+  let train: TrainData | undefined;
   try {
     inputs = buildInputs(check, c, seed);
+    if (check.train) {
+      train = trainData(check.train, c.hidden ? `${seed}/${check.id}/${c.name}` : `published/${check.id}/${c.name}`, opts.data);
+      notes.add(`training data: ${train.data.name}, ${train.data.source}`);
+    }
   } catch (e) {
     throw new Error(`${pack.spec.name}: ${(e as Error).message}`); // a spec error, not the student's
   }
@@ -141,15 +160,20 @@ async function runProbeCase(
   const inDir = path.join(dir, 'in'), outDir = path.join(dir, 'out');
   fs.mkdirSync(inDir, { recursive: true });
   const files: Record<string, string> = {};
-  for (const [name, t] of Object.entries(inputs)) {
+  // Held-out labels (train.kept) are never written: only what the student's code may see is.
+  for (const [name, t] of Object.entries({ ...inputs, ...train?.sent })) {
     files[name] = path.join(inDir, `${name}.npy`);
-    writeNpy(files[name], t);
+    if (isByteArray(t)) writeNpyBytes(files[name], t.shape, t.bytes);
+    else writeNpy(files[name], t);
   }
   const w = await getWorker();
   if (typeof w === 'string') return caseResult(c, 'error', `the Python worker could not start: ${w}`, seconds());
   const outcome = await w.run(pack.probes[check.probe!], files, outDir, timeoutSeconds);
   switch (outcome.status) {
     case 'timeout':
+      if (check.train && timeoutSeconds >= check.train.seconds - 1) {
+        return caseResult(c, 'timeout', `training exceeded its budget of ${check.train.seconds} s and was stopped (${check.train.examples} examples, ${check.train.epochs} epoch${check.train.epochs === 1 ? '' : 's'})`, seconds());
+      }
       return caseResult(c, 'timeout', `stopped after ${timeoutSeconds.toFixed(0)} s: an infinite loop, or far too slow?`, seconds());
     case 'died':
       return caseResult(c, 'error', outcome.message, seconds());
@@ -168,7 +192,38 @@ async function runProbeCase(
       return caseResult(c, 'error', `output ${name}: ${(e as Error).message}`, seconds());
     }
   }
-  return judged(check, c, inputs, got, seconds());
+  if (!train) return judged(check, c, inputs, got, seconds());
+  const values: Values = { ...inputs, ...train.kept };
+  for (const [name, t] of Object.entries(train.sent)) if (!isByteArray(t)) values[name] = t;
+  if (JSON.stringify([check.expect, check.properties]).includes('"test_images"')) values.test_images = train.testImages();
+  const curves = curvesOf(check, c, got);
+  let r: CaseResult;
+  try {
+    r = judged(check, c, values, got, seconds());
+  } catch (e) {
+    // The reference evaluates what the student's training returned: parameters of the wrong
+    // shape are their mistake, reported as such.
+    r = caseResult(c, 'failed', `the trained model returned could not be evaluated: ${(e as Error).message}`, seconds());
+  }
+  return curves.length ? { ...r, curves } : r;
+}
+
+const MAX_CURVE_POINTS = 2000;
+
+/** The probe's outputs named as curves, thinned to a plottable size; non-finite points left out. */
+function curvesOf(check: CheckSpec, c: CaseSpec, got: Values): Curve[] {
+  const out: Curve[] = [];
+  for (const spec of check.train?.curves ?? []) {
+    const t: Tensor | undefined = got[spec.output];
+    if (!t) continue;
+    const step = Math.max(1, Math.ceil(t.data.length / MAX_CURVE_POINTS));
+    const x: number[] = [], y: number[] = [];
+    for (let i = 0; i < t.data.length; i += step) {
+      if (Number.isFinite(t.data[i])) { x.push(i + 1); y.push(t.data[i]); }
+    }
+    out.push({ name: `${spec.label ?? spec.output}${check.cases.length > 1 ? ` (${c.name})` : ''}`, x, y });
+  }
+  return out;
 }
 
 async function runAnswerCase(pack: Pack, check: CheckSpec, c: CaseSpec, submission: string, seed: string): Promise<CaseResult> {
@@ -215,7 +270,9 @@ function caseResult(c: CaseSpec, status: Status, message: string, seconds = 0): 
 
 const SEVERITY: Status[] = ['error', 'timeout', 'failed', 'skipped', 'passed'];
 
-function summarize(check: CheckSpec, cases: CaseResult[], seconds: number): CheckResult {
+function summarize(check: CheckSpec, withCurves: ProbeCaseResult[], seconds: number): CheckResult {
+  const curves = withCurves.flatMap((c) => c.curves ?? []);
+  const cases: CaseResult[] = withCurves.map(({ curves: _, ...c }) => c);
   const status = SEVERITY.find((s) => cases.some((c) => c.status === s)) ?? 'passed';
   const bad = cases.find((c) => c.status === status);
   const message = status === 'passed'
@@ -225,6 +282,7 @@ function summarize(check: CheckSpec, cases: CaseResult[], seconds: number): Chec
     id: check.id, title: check.title, kind: check.kind, status,
     score: status === 'passed' ? check.points : 0, max_score: check.points,
     message, ...(status !== 'passed' && check.hint ? { hint: check.hint } : {}), cases, seconds,
+    ...(curves.length ? { curves } : {}),
   };
 }
 
