@@ -15,7 +15,7 @@ import type { CaseResult, CheckResult, Curve, Status, SubmissionResult } from '.
 import type { CaseSpec, CheckSpec, Pack } from '../spec/types.ts';
 import { readNpy, writeNpy, writeNpyBytes } from '../tensor/npy.ts';
 import type { Tensor } from '../tensor/tensor.ts';
-import { Worker } from '../worker/worker.ts';
+import { type NotebookReport, Worker } from '../worker/worker.ts';
 import { createWorkspace } from './workspace.ts';
 import { GRADER_VERSION } from './version.ts';
 
@@ -86,7 +86,9 @@ export async function gradeSubmission(pack: Pack, submissionDir: string, opts: G
         submissionDir: ws.submission,
         paths: pack.spec.python.path ?? ['.'],
         outputBytes: pack.limits.output_bytes,
+        ...(pack.spec.notebook ? { notebook: { module: pack.spec.notebook.module, files: pack.spec.notebook.files ?? ['*.ipynb'] } } : {}),
       });
+      for (const n of notebookNotes(worker.notebook)) notes.add(n);
       return worker;
     } catch (e) {
       workerProblem = (e as Error).message;
@@ -206,6 +208,25 @@ async function runProbeCase(
     r = caseResult(c, 'failed', `the trained model returned could not be evaluated: ${(e as Error).message}`, seconds());
   }
   return curves.length ? { ...r, curves } : r;
+}
+
+/** What the student should know of how their notebook was read: one line per skipped cell. */
+export function notebookNotes(nb: NotebookReport | undefined): string[] {
+  if (!nb) return [];
+  if (nb.error) return [`notebook: ${nb.error}`];
+  if (!nb.file) return [];
+  const quote = (t: string) => `\`${t.length > 60 ? `${t.slice(0, 57)}...` : t}\``;
+  const byCell = new Map<number, NotebookReport['skipped']>();
+  for (const s of nb.skipped) byCell.set(s.cell, [...(byCell.get(s.cell) ?? []), s]);
+  const kept = nb.kept_cells.length ? `cells ${nb.kept_cells.join(', ')}` : 'no cell';
+  const out = [`notebook ${nb.file}: graded its imports, functions, classes and constant assignments (from ${kept}); cells that train, plot, download or use the shell are skipped, never run`];
+  for (const [cell, items] of byCell) {
+    const whole = !nb.kept_cells.includes(cell);
+    const listed = items.slice(0, 2).map((s) => `line ${s.line} ${quote(s.text)} (${s.why})`).join('; ');
+    const more = items.length > 2 ? `; and ${items.length - 2} more line${items.length > 3 ? 's' : ''}` : '';
+    out.push(`notebook cell ${cell}: ${whole ? 'skipped' : 'partly skipped'}: ${listed}${more}`);
+  }
+  return out;
 }
 
 const MAX_CURVE_POINTS = 2000;

@@ -21,6 +21,18 @@ export interface WorkerOptions {
   outputBytes: number;
   /** Wraps the command, e.g. in a sandbox; identity when absent. */
   launch?: (command: string[]) => string[];
+  /** The submission is a notebook: probes import its extracted code as `module`. */
+  notebook?: { module: string; files: string[] };
+}
+
+/** What the driver made of a notebook submission (parsed at start-up, before any of it ran). */
+export interface NotebookReport {
+  module: string;
+  /** The notebook used, relative to the submission; null when none was (or a module file was). */
+  file: string | null;
+  kept_cells: number[];
+  skipped: { cell: number; line: number; text: string; why: string }[];
+  error?: string;
 }
 
 export interface StudentError {
@@ -73,6 +85,7 @@ export class Worker {
   readonly stdout: CappedText;
   readonly stderr: CappedText;
   environment: Record<string, unknown> = {};
+  notebook: NotebookReport | undefined;
 
   private constructor(private opts: WorkerOptions) {
     this.stdout = new CappedText(opts.outputBytes);
@@ -89,6 +102,10 @@ export class Worker {
   private spawn(startSeconds: number): Promise<void> {
     const args = ['-u', '-X', 'faulthandler', DRIVER, '--submission', this.opts.submissionDir, '--req-fd', '3', '--rep-fd', '4'];
     for (const p of this.opts.paths) args.push('--path', p);
+    if (this.opts.notebook) {
+      args.push('--notebook-module', this.opts.notebook.module);
+      for (const f of this.opts.notebook.files) args.push('--notebook', f);
+    }
     const command = (this.opts.launch ?? ((c) => c))([this.opts.python, ...args]);
     this.proc = execa(command[0], command.slice(1), {
       cwd: this.opts.submissionDir,
@@ -128,6 +145,7 @@ export class Worker {
           if (!hello && msg.type === 'hello') {
             hello = true;
             this.environment = msg.environment ?? {};
+            this.notebook = msg.notebook ?? undefined;
             clearTimeout(timer);
             resolve();
           } else if (msg.type === 'result') this.settle(msg);

@@ -232,16 +232,20 @@ export const trainingOps: RefOp[] = [
   defineOp(
     {
       name: 'sigmoid_mlp_step',
-      summary: 'one SGD step on one sample x (D,), label y, learning rate lr: the updated w1..b3 (as w1_new..b3_new) and the loss before it',
+      summary: 'one SGD step on one sample x (D,), label y, learning rate lr: the updated w1..b3 (as w1_new..b3_new), each step taken (w1_step = -lr * dw1, ...) and the loss before it',
       inputs: ['x', 'y', ...LAYER_INPUTS, 'lr'],
-      outputs: ['loss', ...LAYER_INPUTS.map((k) => `${k}_new`)],
+      outputs: ['loss', ...LAYER_INPUTS.map((k) => `${k}_new`), ...LAYER_INPUTS.map((k) => `${k}_step`)],
     },
     ({ t, n }) => {
-      const s = sigmoidMlpStep(t('x'), n('y'), layersOf(t), n('lr'));
+      const lr = n('lr');
+      const s = sigmoidMlpStep(t('x'), n('y'), layersOf(t), lr);
       const out: Record<string, Tensor> = { loss: scalar(s.loss) };
       s.updated.forEach((layer, i) => {
         out[`w${i + 1}_new`] = layer.w;
         out[`b${i + 1}_new`] = layer.b;
+        // The step itself, not new - old: a small step would lose its digits in the subtraction.
+        out[`w${i + 1}_step`] = f64(layer.w.shape, s.grads[i].w.data.map((g) => -lr * g));
+        out[`b${i + 1}_step`] = f64(layer.b.shape, s.grads[i].b.data.map((g) => -lr * g));
       });
       return out;
     },
