@@ -205,7 +205,7 @@ async function runProbeCase(
   } catch (e) {
     // The reference evaluates what the student's training returned: parameters of the wrong
     // shape are their mistake, reported as such.
-    r = caseResult(c, 'failed', `the trained model returned could not be evaluated: ${(e as Error).message}`, seconds());
+    r = caseResult(c, 'failed', `the returned model could not be evaluated: ${(e as Error).message}`, seconds());
   }
   return curves.length ? { ...r, curves } : r;
 }

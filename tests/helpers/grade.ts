@@ -18,10 +18,10 @@ export function expectValidResult(r: unknown) {
   expect(ok ? [] : validate.errors).toEqual([]);
 }
 
-export async function grade(pack: string, dir: string, opts: { only?: string[]; seed?: string } = {}): Promise<SubmissionResult> {
+export async function grade(pack: string, dir: string, opts: { only?: string[]; seed?: string; data?: string } = {}): Promise<SubmissionResult> {
   const p = loadPack(pack);
   const python = await resolvePython(p.spec.python);
-  const r = await gradeSubmission(p, dir, { seed: opts.seed ?? 'test-seed', python, only: opts.only });
+  const r = await gradeSubmission(p, dir, { seed: opts.seed ?? 'test-seed', python, only: opts.only, data: opts.data });
   expectValidResult(r);
   return r;
 }
