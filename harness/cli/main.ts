@@ -19,6 +19,8 @@ import { formatSubmission } from '../../reports/terminal.ts';
 import { referenceCommand } from './reference.ts';
 import { dataCommand } from './data.ts';
 import { DataError } from '../data/idx.ts';
+import { resolveData } from '../data/datasets.ts';
+import type { Pack } from '../spec/types.ts';
 import { materializeClass } from './sample-class.ts';
 
 class UsageError extends Error {}
@@ -50,6 +52,7 @@ export async function main(argv: string[]): Promise<number> {
       const pack = loadPack(o.assignment);
       if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UsageError(`${dir}: no such submission folder`);
       const python = await resolvePython(pack.spec.python, o.python);
+      checkData(pack, o.data);
       const result = await gradeSubmission(pack, dir, { seed: o.seed ?? newSeed(), python, only: o.only, skip: o.skip, data: o.data });
       if (!result.checks.length) throw new UsageError('no check matches --only/--skip');
       console.log(formatSubmission(result));
@@ -119,10 +122,16 @@ export async function main(argv: string[]): Promise<number> {
   return exit;
 }
 
+/** A --data that cannot be read is the user's mistake: say so before any student is graded. */
+function checkData(pack: Pack, data: string | undefined) {
+  for (const c of pack.spec.checks) if (c.train) resolveData(c.train.data, data);
+}
+
 async function grade(dir: string, assignment: string, out: string, o: { jobs: number; seed?: string; python?: string; only?: string[]; skip?: string[]; data?: string }): Promise<number> {
   const pack = loadPack(assignment);
   if (!Number.isInteger(o.jobs) || o.jobs < 1) throw new UsageError(`--jobs must be a positive whole number`);
   const python = await resolvePython(pack.spec.python, o.python);
+  checkData(pack, o.data);
   const seed = o.seed ?? newSeed();
   const started = Date.now();
   const results = await gradeBatch(pack, dir, out, {
