@@ -6,8 +6,9 @@ import { optimizationOps } from './ops/optimization.ts';
 import { countingOps } from './ops/counting.ts';
 import { agreementOps } from './ops/agreement.ts';
 import { shapeOps } from './ops/shapes.ts';
+import { trainingOps } from './ops/training.ts';
 
-export const OPS: RefOp[] = [...mlpOps, ...cnnOps, ...optimizationOps, ...countingOps, ...agreementOps, ...shapeOps];
+export const OPS: RefOp[] = [...mlpOps, ...cnnOps, ...optimizationOps, ...countingOps, ...agreementOps, ...shapeOps, ...trainingOps];
 
 const byName = new Map(OPS.map((op) => [op.name, op]));
 if (byName.size !== OPS.length) throw new Error('two reference ops share a name');

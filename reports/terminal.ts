@@ -39,6 +39,7 @@ export function formatSubmission(r: SubmissionResult): string {
   const details = r.checks.flatMap(formatDetails);
   if (details.length) out.push('', ...details);
   if (r.errors.length) out.push('', ...r.errors.map((e) => `  note: ${e}`));
+  if (r.notes?.length) out.push('', ...r.notes.map((n) => paint('90', `  ${n}`)));
   const passed = r.checks.filter((c) => c.status === 'passed').length;
   out.push('');
   out.push(`Score ${pts(r.score)}/${pts(r.max_score)} — ${passed} of ${r.checks.length} checks passed (${r.seconds.toFixed(1)} s)`);

@@ -16,7 +16,8 @@ import { buildInputs } from './inputs.ts';
 export function packFixtures(pack: Pack): Map<string, Uint8Array> {
   const files = new Map<string, Uint8Array>();
   for (const check of pack.spec.checks) {
-    if (check.kind === 'answer') continue;
+    // A train check's data is a data set, not a case's arrays: it has no fixtures.
+    if (check.kind === 'answer' || check.kind === 'train') continue;
     for (const c of check.cases) {
       if (c.hidden) continue;
       const inputs = buildInputs(check, c, 'fixtures');

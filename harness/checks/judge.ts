@@ -19,7 +19,7 @@ export function judgeCase(check: CheckSpec, inputs: Values, got: Values): Compar
     return [{ output: 'returned value', metric: 'property', value: null, bar: 0, passed: false, message: `what your code returned cannot be used: ${e.message}` }];
   }
 
-  if (check.kind === 'property') {
+  if (check.kind === 'property' || check.kind === 'train') {
     return (check.properties ?? []).map((p) => {
       const args: Record<string, Tensor | number | boolean | string> = {};
       for (const [k, v] of Object.entries(p.args ?? {})) args[k] = typeof v === 'string' && env[v] ? env[v] : v;
@@ -28,7 +28,8 @@ export function judgeCase(check: CheckSpec, inputs: Values, got: Values): Compar
         ? { passed: false, message: `${String(missing[1]).slice(4)}: nothing was returned` }
         : PROPERTIES[p.assert](args);
       const message = outcome.passed || !p.say ? outcome.message : `${outcome.message} — ${p.say}`;
-      return { output: typeof args.label === 'string' ? args.label : p.assert, metric: 'property', value: null, bar: 0, passed: outcome.passed, message };
+      const measured = 'value' in outcome && outcome.value !== undefined ? { value: outcome.value, bar: outcome.bar ?? 0 } : { value: null, bar: 0 };
+      return { output: typeof args.label === 'string' ? args.label : p.assert, metric: 'property', ...measured, passed: outcome.passed, message };
     });
   }
 

@@ -9,6 +9,9 @@ import { fmt, relError } from './compare.ts';
 export interface PropertyOutcome {
   passed: boolean;
   message: string;
+  /** The measured quantity and its bar, where the property has one (an accuracy, say). */
+  value?: number;
+  bar?: number;
 }
 
 type Arg = Tensor | number | boolean | string;
@@ -147,6 +150,53 @@ export const PROPERTIES: Record<string, Property> = {
       if (k >= 0) return { passed: false, message: `${what}[${i}, ${k}] = ${fmt(g[k])}, expected ${fmt(r[k])} (rel_error ${fmt(relError(g[k], r[k]))} > ${fmt(tol)})${i === 0 ? ' — the path should start at x0' : ''}` };
     }
     return { passed: true, message: `${what}: all ${steps} iterates within rel_error ${fmt(tol)}` };
+  },
+
+  /**
+   * A trained model's accuracy on held-out data is at least `bar`. Takes `scores` (N, C), whose
+   * row-wise argmax is the prediction, or `predictions` (N,) of class indices, and the held-out
+   * `labels`, which only the grader has. `solution` (optional) is what the pack's solution
+   * reaches, quoted so a student sees how far off they are.
+   */
+  accuracy_at_least(args) {
+    const labels = tensorArg(args, 'labels');
+    const bar = numberArg(args, 'bar');
+    const what = label(args, 'held-out accuracy');
+    const given = args.scores !== undefined ? 'scores' : 'predictions';
+    const out = tensorArg(args, given);
+    const n = labels.data.length;
+    let predicted: Float64Array;
+    if (out.shape.length === 2 && out.shape[0] === n) {
+      const c = out.shape[1];
+      predicted = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        const row = out.data.subarray(i * c, (i + 1) * c);
+        if (row.some((v) => Number.isNaN(v))) {
+          return { passed: false, value: 0, bar, message: `${what}: ${given} hold NaN (row ${i}): training diverged (a learning rate too large, or a division by zero?)` };
+        }
+        let best = 0;
+        for (let j = 1; j < c; j++) if (row[j] > row[best]) best = j;
+        predicted[i] = best;
+      }
+    } else if (out.shape.length === 1 && out.shape[0] === n) {
+      predicted = out.data;
+    } else {
+      return { passed: false, value: 0, bar, message: `${what}: ${given} of shape (${out.shape}) for ${n} held-out images (expected (${n},) class indices${given === 'scores' ? ' or (N, classes) scores' : ''})` };
+    }
+    let correct = 0;
+    const counts = new Map<number, number>();
+    for (let i = 0; i < n; i++) {
+      if (predicted[i] === labels.data[i]) correct++;
+      counts.set(predicted[i], (counts.get(predicted[i]) ?? 0) + 1);
+    }
+    const acc = n ? correct / n : 0;
+    const solution = args.solution !== undefined ? ` (the pack's solution reaches about ${fmt(numberArg(args, 'solution'))})` : '';
+    if (acc >= bar) return { passed: true, value: acc, bar, message: `${what} ${fmt(acc)} >= bar ${fmt(bar)} on ${n} images${solution}` };
+    const classes = new Set(labels.data).size;
+    let why = '';
+    if (counts.size === 1) why = ` — every image is predicted as class ${predicted[0]}: the model did not learn`;
+    else if (classes > 1 && acc < 1.5 / classes) why = ` — no better than chance (1/${classes}): does training change the parameters, with each image's own label?`;
+    return { passed: false, value: acc, bar, message: `${what} ${fmt(acc)} < bar ${fmt(bar)} on ${n} images${solution}${why}` };
   },
 
   /** Two runs with the same seed give the same output. */

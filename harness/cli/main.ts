@@ -23,12 +23,16 @@ import { referenceCommand } from './reference.ts';
 import { type RunnerInfo, detectRunner, givenRunner } from '../python/tags.ts';
 import { mergeResults, parseShard, readResults } from '../runner/merge.ts';
 import { gradebookCsv } from '../../reports/gradebook.ts';
+import { dataCommand } from './data.ts';
+import { DataError } from '../data/idx.ts';
+import { resolveData } from '../data/datasets.ts';
 import type { Pack } from '../spec/types.ts';
 import { materializeClass } from './sample-class.ts';
 
 class UsageError extends Error {}
 
 const newSeed = () => randomBytes(6).toString('hex');
+const DATA_HELP = "training checks' data: 'bundled' (the subset in fixtures/, the default), 'system' (the installed full set) or a folder or .npz";
 const collect = (v: string, prev: string[]) => [...prev, v];
 
 export async function main(argv: string[]): Promise<number> {
@@ -51,10 +55,12 @@ export async function main(argv: string[]): Promise<number> {
     .option('--python <path>', 'the Python interpreter to use')
     .option('--tags <list>', 'this runner\'s tags, e.g. cpu,gpu (default: detected)')
     .option('--no-sandbox', 'run the code without bubblewrap (used anyway when bubblewrap is missing: it is your own code)')
+    .option('--data <where>', DATA_HELP)
     .action(async (dir: string, o) => {
       const pack = loadPack(o.assignment);
       if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UsageError(`${dir}: no such submission folder`);
       const python = await resolvePython(pack.spec.python, o.python);
+      checkData(pack, o.data);
       // A student checking their own code needs no protection from it: without bubblewrap the
       // check runs unsandboxed and says so. `grade`, which runs other people's code, refuses.
       let sandbox: boolean = o.sandbox;
@@ -66,7 +72,7 @@ export async function main(argv: string[]): Promise<number> {
       }
       const isolation = await resolveIsolation({ sandbox, why, python: python.executable, hide: [pack.dir, dir] });
       const runner = await runnerFor(pack, python.executable, o.tags);
-      const result = await gradeSubmission(pack, dir, { seed: o.seed ?? newSeed(), python, runner, isolation, only: o.only, skip: o.skip });
+      const result = await gradeSubmission(pack, dir, { seed: o.seed ?? newSeed(), python, runner, isolation, only: o.only, skip: o.skip, data: o.data });
       if (!result.checks.length) throw new UsageError('no check matches --only/--skip');
       console.log(formatSubmission(result));
       if (o.json) writeAtomic(path.resolve(o.json), toJson(result));
@@ -91,10 +97,11 @@ export async function main(argv: string[]): Promise<number> {
     .option('--check-seconds <s>', "wall time per check (default: the pack's)")
     .option('--submission-seconds <s>', "wall time per submission (default: the pack's)")
     .option('--memory <size>', "address space per student process, e.g. 2G (default: the pack's)")
+    .option('--data <where>', DATA_HELP)
     .action(async (dir: string, o) => {
       exit = await grade(dir, o.assignment, o.out, {
         jobs: Number(o.jobs), seed: o.seed, python: o.python, only: o.only, skip: o.skip,
-        sandbox: o.sandbox, force: !!o.force, limits: limitOptions(o), tags: o.tags, shard: o.shard,
+        sandbox: o.sandbox, force: !!o.force, limits: limitOptions(o), tags: o.tags, shard: o.shard, data: o.data,
       });
     });
 
@@ -163,12 +170,13 @@ export async function main(argv: string[]): Promise<number> {
     });
 
   referenceCommand(program, (code) => { exit = code; });
+  dataCommand(program, (code) => { exit = code; });
 
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    if (e instanceof SpecError || e instanceof EnvironmentError || e instanceof UsageError || e instanceof TensorFileError || e instanceof SandboxError || e instanceof BatchError) {
+    if (e instanceof SpecError || e instanceof EnvironmentError || e instanceof UsageError || e instanceof TensorFileError || e instanceof SandboxError || e instanceof BatchError || e instanceof DataError) {
       console.error(`dlgrade: ${e.message}`);
       return 2;
     }
@@ -188,6 +196,7 @@ interface GradeCommand {
   limits?: Partial<Limits>;
   tags?: string;
   shard?: string;
+  data?: string;
 }
 
 function limitOptions(o: { checkSeconds?: string; submissionSeconds?: string; memory?: string }): Partial<Limits> {
@@ -207,6 +216,11 @@ function limitOptions(o: { checkSeconds?: string; submissionSeconds?: string; me
   return limits;
 }
 
+/** A --data that cannot be read is the user's mistake: say so before any student is graded. */
+function checkData(pack: Pack, data: string | undefined) {
+  for (const c of pack.spec.checks) if (c.train) resolveData(c.train.data, data);
+}
+
 async function grade(dir: string, assignment: string, out: string, o: GradeCommand): Promise<number> {
   const pack = loadPack(assignment);
   if (!Number.isInteger(o.jobs) || o.jobs < 1) throw new UsageError(`--jobs must be a positive whole number`);
@@ -218,6 +232,7 @@ async function grade(dir: string, assignment: string, out: string, o: GradeComma
     throw new UsageError((e as Error).message);
   }
   const python = await resolvePython(pack.spec.python, o.python);
+  checkData(pack, o.data);
   const runner = await runnerFor(pack, python.executable, o.tags);
   const isolation = await resolveIsolation({ sandbox: o.sandbox, python: python.executable, hide: [pack.dir, dir, out] });
   if (isolation.kind === 'none') console.error(`dlgrade: ${isolation.description}`);
@@ -225,7 +240,7 @@ async function grade(dir: string, assignment: string, out: string, o: GradeComma
   let seed = '';
   let failures = 0;
   const results = await gradeBatch(pack, dir, out, {
-    seed: o.seed, python, runner, shard, isolation, jobs: o.jobs, only: o.only, skip: o.skip, limits: o.limits, force: o.force,
+    seed: o.seed, python, runner, shard, isolation, jobs: o.jobs, only: o.only, skip: o.skip, limits: o.limits, force: o.force, data: o.data,
     onStart: (info) => {
       seed = info.seed;
       if (info.kept.length) {

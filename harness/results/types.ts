@@ -29,6 +29,14 @@ export interface CheckResult {
   hint?: string;
   cases: CaseResult[];
   seconds: number;
+  /** Curves the student's code produced (a train check's loss history), for the report's plots. */
+  curves?: Curve[];
+}
+
+export interface Curve {
+  name: string;
+  x: number[];
+  y: number[];
 }
 
 export interface Environment {
@@ -56,6 +64,8 @@ export interface SubmissionResult {
   checks: CheckResult[];
   /** Whole-submission problems (copy failed, interpreter missing, time limit), if any. */
   errors: string[];
+  /** What the grader did that the student should know, e.g. the notebook cells it skipped. */
+  notes?: string[];
   stdout: string;
   stderr: string;
   started_at: string;

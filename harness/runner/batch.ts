@@ -41,6 +41,8 @@ export interface BatchOptions {
   scratch?: string;
   /** Before any grading: the seed in use and the submissions whose results were kept. */
   onStart?: (info: { seed: string; total: number; kept: string[] }) => void;
+  /** Where train checks read their data set (see GradeOptions.data). */
+  data?: string;
   onResult?: (r: SubmissionResult, done: number, total: number) => void;
   /** A submission the grader itself failed on (not the student's fault): no result is written. */
   onFailure?: (name: string, error: Error) => void;

@@ -13,14 +13,15 @@ import type { Values } from '../checks/expect.ts';
 import type { PythonEnvironment } from '../python/environment.ts';
 import { type RunnerInfo, missingTags } from '../python/tags.ts';
 import { fmt, relError } from '../checks/compare.ts';
-import type { CaseResult, CheckResult, Status, SubmissionResult } from '../results/types.ts';
+import { type TrainData, isByteArray, trainData } from '../data/train.ts';
+import type { CaseResult, CheckResult, Curve, Status, SubmissionResult } from '../results/types.ts';
 import type { CaseSpec, CheckSpec, Pack } from '../spec/types.ts';
 import type { Limits } from '../spec/types.ts';
 import { type Tensor, tensor } from '../tensor/tensor.ts';
-import { decodeNpy, writeNpy } from '../tensor/npy.ts';
+import { decodeNpy, writeNpy, writeNpyBytes } from '../tensor/npy.ts';
 import { DEFAULT_WORKER_LIMITS, type WorkerLimits, formatBytes } from '../worker/limits.ts';
 import type { Isolation } from '../worker/sandbox.ts';
-import { Worker } from '../worker/worker.ts';
+import { type NotebookReport, Worker } from '../worker/worker.ts';
 import { type Workspace, createWorkspace } from './workspace.ts';
 import { GRADER_VERSION } from './version.ts';
 
@@ -31,6 +32,8 @@ export interface GradeOptions {
   isolation: Isolation;
   /** What this runner offers; checks needing other tags are skipped. Default: a plain CPU. */
   runner?: RunnerInfo;
+  /** Where train checks read their data set: a folder of Fashion-MNIST files (default: bundled subset). */
+  data?: string;
   /** Overrides of the pack's limits (the CLI's --check-seconds, --memory, ...). */
   limits?: Partial<Limits>;
   /** Check ids to run (globs); all when empty. */
@@ -45,6 +48,9 @@ export interface GradeOptions {
   /** Called as each check finishes. */
   onCheck?: (c: CheckResult) => void;
 }
+
+/** A check's time limit: a train check's is its training budget. */
+export const checkSeconds = (limits: Limits, check: CheckSpec): number => check.train?.seconds ?? limits.check_seconds;
 
 /** No output of any check comes near this; a larger file is refused before it is read. */
 const MAX_OUTPUT_FILE = 256 * 1024 * 1024;
@@ -108,6 +114,7 @@ export async function gradeSubmission(pack: Pack, submissionDir: string, opts: G
   const stdout: string[] = [], stderr: string[] = [];
   let worker: Worker | undefined;
   let workerProblem: string | undefined;
+  const notes = new Set<string>();
 
   const getWorker = async (): Promise<Worker | string> => {
     if (worker?.alive) return worker;
@@ -125,7 +132,9 @@ export async function gradeSubmission(pack: Pack, submissionDir: string, opts: G
         limits: workerLimits(limits),
         isolation: opts.isolation,
         legacyNumpyNames: pack.spec.python.legacy_numpy_names,
+        ...(pack.spec.notebook ? { notebook: { module: pack.spec.notebook.module, files: pack.spec.notebook.files ?? ['*.ipynb'] } } : {}),
       });
+      for (const n of notebookNotes(worker.notebook)) notes.add(n);
       return worker;
     } catch (e) {
       workerProblem = (e as Error).message;
@@ -143,11 +152,12 @@ export async function gradeSubmission(pack: Pack, submissionDir: string, opts: G
         continue;
       }
       const checkStarted = Date.now();
-      const cases: CaseResult[] = [];
+      const limit = checkSeconds(limits, check);
+      const cases: ProbeCaseResult[] = [];
       for (const c of check.cases) {
-        const remaining = Math.min(deadline - Date.now(), checkStarted + limits.check_seconds * 1000 - Date.now()) / 1000;
+        const remaining = Math.min(deadline - Date.now(), checkStarted + limit * 1000 - Date.now()) / 1000;
         if (remaining <= 0) {
-          const why = deadline <= Date.now() ? `the submission's time limit (${limits.submission_seconds} s) was reached` : `the check's time limit (${limits.check_seconds} s) was reached`;
+          const why = deadline <= Date.now() ? `the submission's time limit (${limits.submission_seconds} s) was reached` : `the check's time limit (${limit} s) was reached`;
           cases.push(caseResult(c, 'timeout', `not run: ${why}`));
           continue;
         }
@@ -157,7 +167,7 @@ export async function gradeSubmission(pack: Pack, submissionDir: string, opts: G
         }
         cases.push(check.kind === 'answer'
           ? await runAnswerCase(check, c, answers!, opts.seed)
-          : await runProbeCase(pack, check, c, opts.seed, ws, getWorker, remaining));
+          : await runProbeCase(pack, check, c, opts, ws, getWorker, remaining, notes));
       }
       const checkResult = summarize(check, cases, (Date.now() - checkStarted) / 1000);
       result.checks.push(checkResult);
@@ -172,6 +182,7 @@ export async function gradeSubmission(pack: Pack, submissionDir: string, opts: G
     ws.dispose();
   }
   if (workerProblem) result.errors.push(workerProblem);
+  if (notes.size) result.notes = [...notes];
   result.stdout = stdout.filter(Boolean).join('\n');
   result.stderr = stderr.filter(Boolean).join('\n');
   result.score = round(result.checks.reduce((s, c) => s + c.score, 0));
@@ -182,15 +193,24 @@ export async function gradeSubmission(pack: Pack, submissionDir: string, opts: G
 
 let requests = 0;
 
+/** A case's result, with the curves its outputs held until the check gathers them. */
+type ProbeCaseResult = CaseResult & { curves?: Curve[] };
+
 async function runProbeCase(
-  pack: Pack, check: CheckSpec, c: CaseSpec, seed: string, ws: Workspace,
-  getWorker: () => Promise<Worker | string>, timeoutSeconds: number,
-): Promise<CaseResult> {
+  pack: Pack, check: CheckSpec, c: CaseSpec, opts: GradeOptions, ws: Workspace,
+  getWorker: () => Promise<Worker | string>, timeoutSeconds: number, notes: Set<string>,
+): Promise<ProbeCaseResult> {
   const t0 = Date.now();
   const seconds = () => (Date.now() - t0) / 1000;
+  const seed = opts.seed;
   let inputs: Values;
+  let train: TrainData | undefined;
   try {
     inputs = buildInputs(check, c, seed);
+    if (check.train) {
+      train = trainData(check.train, c.hidden ? `${seed}/${check.id}/${c.name}` : `published/${check.id}/${c.name}`, opts.data);
+      notes.add(`training data: ${train.data.name}, ${train.data.source}`);
+    }
   } catch (e) {
     throw new Error(`${pack.spec.name}: ${(e as Error).message}`); // a spec error, not the student's
   }
@@ -200,9 +220,11 @@ async function runProbeCase(
   const outDir = path.join(ws.outputs, `${n}-${randomBytes(6).toString('hex')}`);
   fs.mkdirSync(inDir);
   const files: Record<string, string> = {};
-  for (const [name, t] of Object.entries(inputs)) {
+  // Held-out labels (train.kept) are never written: only what the student's code may see is.
+  for (const [name, t] of Object.entries({ ...inputs, ...train?.sent })) {
     files[name] = path.join(inDir, `${name}.npy`);
-    writeNpy(files[name], t);
+    if (isByteArray(t)) writeNpyBytes(files[name], t.shape, t.bytes);
+    else writeNpy(files[name], t);
   }
   const w = await getWorker();
   if (typeof w === 'string') return caseResult(c, 'error', `the Python worker could not start: ${w}`, seconds());
@@ -211,6 +233,9 @@ async function runProbeCase(
   const outcome = await w.run(probe, files, outDir, Math.max(0.1, timeoutSeconds - seconds()));
   switch (outcome.status) {
     case 'timeout':
+      if (check.train && timeoutSeconds >= check.train.seconds - 1) {
+        return caseResult(c, 'timeout', `training exceeded its budget of ${check.train.seconds} s and was stopped (${check.train.examples} examples, ${check.train.epochs} epoch${check.train.epochs === 1 ? '' : 's'})`, seconds());
+      }
       return caseResult(c, 'timeout', `stopped after ${timeoutSeconds.toFixed(0)} s: an infinite loop, or far too slow?`, seconds());
     case 'died':
       return caseResult(c, 'error', outcome.message, seconds());
@@ -223,12 +248,67 @@ async function runProbeCase(
     if (typeof t === 'string') return caseResult(c, 'error', `output ${name}: ${t}`, seconds());
     got[name] = t;
   }
+  if (train) return judgedTraining(check, c, inputs, got, train, seconds);
   const result = judged(check, c, inputs, got, seconds());
   if (result.status === 'failed' && check.selfcheck && w.alive) {
     const note = await selfCheck(check, c, seed, inDir, probe, files, got, result, w, Math.max(1, timeoutSeconds - seconds()));
     if (note) result.message += ` — ${note}`;
   }
   return result;
+}
+
+function judgedTraining(check: CheckSpec, c: CaseSpec, inputs: Values, got: Values, train: TrainData, seconds: () => number): ProbeCaseResult {
+  const values: Values = { ...inputs, ...train.kept };
+  for (const [name, t] of Object.entries(train.sent)) if (!isByteArray(t)) values[name] = t;
+  if (JSON.stringify([check.expect, check.properties]).includes('"test_images"')) values.test_images = train.testImages();
+  const curves = curvesOf(check, c, got);
+  let r: CaseResult;
+  try {
+    r = judged(check, c, values, got, seconds());
+  } catch (e) {
+    // The reference evaluates what the student's training returned: parameters of the wrong
+    // shape are their mistake, reported as such.
+    r = caseResult(c, 'failed', `the returned model could not be evaluated: ${(e as Error).message}`, seconds());
+  }
+  return curves.length ? { ...r, curves } : r;
+}
+
+/** What the student should know of how their notebook was read: one line per skipped cell. */
+export function notebookNotes(nb: NotebookReport | undefined): string[] {
+  if (!nb) return [];
+  if (nb.error) return [`notebook: ${nb.error}`];
+  if (!nb.file) return [];
+  const quote = (t: string) => `\`${t.length > 60 ? `${t.slice(0, 57)}...` : t}\``;
+  const byCell = new Map<number, NotebookReport['skipped']>();
+  for (const s of nb.skipped) byCell.set(s.cell, [...(byCell.get(s.cell) ?? []), s]);
+  const kept = nb.kept_cells.length ? `cells ${nb.kept_cells.join(', ')}` : 'no cell';
+  const out = [`notebook ${nb.file}: graded its imports, functions, classes and constant assignments (from ${kept}); cells that train, plot, download or use the shell are skipped, never run`];
+  for (const [cell, items] of byCell) {
+    const whole = !nb.kept_cells.includes(cell);
+    const listed = items.slice(0, 2).map((s) => `line ${s.line} ${quote(s.text)} (${s.why})`).join('; ');
+    const more = items.length > 2 ? `; and ${items.length - 2} more line${items.length > 3 ? 's' : ''}` : '';
+    out.push(`notebook cell ${cell}: ${whole ? 'skipped' : 'partly skipped'}: ${listed}${more}`);
+  }
+  return out;
+}
+
+
+const MAX_CURVE_POINTS = 2000;
+
+/** The probe's outputs named as curves, thinned to a plottable size; non-finite points left out. */
+function curvesOf(check: CheckSpec, c: CaseSpec, got: Values): Curve[] {
+  const out: Curve[] = [];
+  for (const spec of check.train?.curves ?? []) {
+    const t: Tensor | undefined = got[spec.output];
+    if (!t) continue;
+    const step = Math.max(1, Math.ceil(t.data.length / MAX_CURVE_POINTS));
+    const x: number[] = [], y: number[] = [];
+    for (let i = 0; i < t.data.length; i += step) {
+      if (Number.isFinite(t.data[i])) { x.push(i + 1); y.push(t.data[i]); }
+    }
+    out.push({ name: `${spec.label ?? spec.output}${check.cases.length > 1 ? ` (${c.name})` : ''}`, x, y });
+  }
+  return out;
 }
 
 const SELF_CHECK_TOL = 1e-5;
@@ -387,7 +467,9 @@ export function skippedCheck(check: CheckSpec, why: string): CheckResult {
 
 const SEVERITY: Status[] = ['error', 'timeout', 'failed', 'skipped', 'passed'];
 
-function summarize(check: CheckSpec, cases: CaseResult[], seconds: number): CheckResult {
+function summarize(check: CheckSpec, withCurves: ProbeCaseResult[], seconds: number): CheckResult {
+  const curves = withCurves.flatMap((c) => c.curves ?? []);
+  const cases: CaseResult[] = withCurves.map(({ curves: _, ...c }) => c);
   const status = SEVERITY.find((s) => cases.some((c) => c.status === s)) ?? 'passed';
   const bad = cases.find((c) => c.status === status);
   const message = status === 'passed'
@@ -397,6 +479,7 @@ function summarize(check: CheckSpec, cases: CaseResult[], seconds: number): Chec
     id: check.id, title: check.title, kind: check.kind, status,
     score: status === 'passed' ? check.points : 0, max_score: check.points,
     message, ...(status !== 'passed' && check.hint ? { hint: check.hint } : {}), cases, seconds,
+    ...(curves.length ? { curves } : {}),
   };
 }
 

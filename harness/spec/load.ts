@@ -10,7 +10,7 @@ import { LineCounter, parseDocument, isNode } from 'yaml';
 import { findOp } from '../../reference/registry.ts';
 import { PROPERTIES } from '../checks/properties.ts';
 import schema from './assignment.schema.json' with { type: 'json' };
-import { type AssignmentSpec, type Pack, DEFAULT_LIMITS } from './types.ts';
+import { type AssignmentSpec, type Pack, DEFAULT_LIMITS, TRAIN_VALUES } from './types.ts';
 
 export class SpecError extends Error {
   constructor(readonly file: string, readonly where: string, readonly problem: string) {
@@ -92,6 +92,13 @@ export function loadPack(nameOrPath: string): Pack {
     (check.properties ?? []).forEach((p, j) => {
       if (!PROPERTIES[p.assert]) throw new SpecError(file, at(`/properties/${j}/assert`), `unknown property "${p.assert}" (known: ${Object.keys(PROPERTIES).join(', ')})`);
     });
+    if (check.train && check.kind !== 'train') throw new SpecError(file, at('/train'), `only train checks have a training budget (this check is ${check.kind})`);
+    if (check.kind === 'train') {
+      check.cases.forEach((c, j) => {
+        const clash = Object.keys(c.inputs ?? {}).find((n) => (TRAIN_VALUES as readonly string[]).includes(n));
+        if (clash) throw new SpecError(file, at(`/cases/${j}/inputs/${clash}`), `"${clash}" is supplied by the data set in a train check: name this input differently`);
+      });
+    }
     (check.compare ?? []).forEach((c, j) => {
       const metrics = ['rel_error', 'abs_error', 'sum_abs', 'rel_or_abs'].filter((m) => m in c);
       if (metrics.length !== 1) throw new SpecError(file, at(`/compare/${j}`), `give exactly one of rel_error, abs_error, sum_abs, rel_or_abs (found ${metrics.length})`);

@@ -9,7 +9,7 @@ import type { DType } from '../tensor/tensor.ts';
  * reads answers.yaml; residual evaluates what the student returned (a fitted theta) with the
  * reference and measures how far it is from the data.
  */
-export type CheckKind = 'compare' | 'gradient' | 'property' | 'step' | 'answer' | 'residual';
+export type CheckKind = 'compare' | 'gradient' | 'property' | 'step' | 'answer' | 'residual' | 'train';
 
 export type InputSpec =
   | number
@@ -70,6 +70,25 @@ export interface AnswerSpec {
   points_at?: [number, number];
 }
 
+/** A train check's data and budget (see assignment.schema.json, definitions.train). */
+export interface TrainSpec {
+  data: 'fashion-mnist';
+  layout?: 'flat' | 'hw' | 'nhwc' | 'nhwc32x3';
+  examples: number;
+  held_out?: number;
+  epochs: number;
+  seconds: number;
+  curves?: { output: string; label?: string }[];
+}
+
+/** The values a train check's case gets from the data set; its own inputs may not reuse them. */
+export const TRAIN_VALUES = ['train_images', 'train_labels', 'test_images', 'test_labels', 'classes', 'epochs'] as const;
+
+export interface NotebookSpec {
+  module: string;
+  files?: string[];
+}
+
 export interface CheckSpec {
   id: string;
   title: string;
@@ -84,6 +103,7 @@ export interface CheckSpec {
   expect?: StepSpec[];
   compare?: ComparisonSpec[];
   properties?: PropertySpec[];
+  train?: TrainSpec;
   selfcheck?: SelfCheckSpec;
 }
 
@@ -127,6 +147,7 @@ export interface AssignmentSpec {
   python: PythonSpec;
   limits?: Partial<Limits>;
   answers_file?: string;
+  notebook?: NotebookSpec;
   checks: CheckSpec[];
 }
 

@@ -32,6 +32,18 @@ export interface WorkerOptions {
   isolation: Isolation;
   /** Restore names numpy removed (np.float, np.NaN, ...) for code written against an older numpy. */
   legacyNumpyNames?: boolean;
+  /** The submission is a notebook: probes import its extracted code as `module`. */
+  notebook?: { module: string; files: string[] };
+}
+
+/** What the driver made of a notebook submission (parsed at start-up, before any of it ran). */
+export interface NotebookReport {
+  module: string;
+  /** The notebook used, relative to the submission; null when none was (or a module file was). */
+  file: string | null;
+  kept_cells: number[];
+  skipped: { cell: number; line: number; text: string; why: string }[];
+  error?: string;
 }
 
 export interface StudentError {
@@ -96,7 +108,8 @@ export class Worker {
   private killTimer: NodeJS.Timeout | undefined;
   readonly stdout: CappedText;
   readonly stderr: CappedText;
-  environment: Record<string, string | null> = {};
+  environment: Record<string, unknown> = {};
+  notebook: NotebookReport | undefined;
 
   private constructor(private opts: WorkerOptions) {
     this.stdout = new CappedText(opts.outputBytes);
@@ -122,6 +135,10 @@ export class Worker {
     ];
     for (const p of this.opts.paths) driverArgs.push('--path', p);
     if (this.opts.legacyNumpyNames) driverArgs.push('--legacy-numpy-names');
+    if (this.opts.notebook) {
+      driverArgs.push('--notebook-module', this.opts.notebook.module);
+      for (const f of this.opts.notebook.files) driverArgs.push('--notebook', f);
+    }
     const roots = isolation.kind === 'bubblewrap' ? await interpreterRoots(this.opts.python) : [];
     const plan = launchCommand(isolation, layout, roots, [this.opts.python, ...driverArgs], this.uid);
     this.proc = execa(plan.file, plan.args, {
@@ -162,6 +179,7 @@ export class Worker {
             hello = true;
             const env = msg.environment ?? {};
             this.environment = { python: capped(env.python, 40) || null, numpy: capped(env.numpy, 40) || null };
+            this.notebook = msg.notebook ?? undefined;
             clearTimeout(timer);
             resolve();
           } else if (hello && msg.type === 'result') this.settle(msg);

@@ -16,7 +16,7 @@ describe('dlgrade check', () => {
   it('gives the solution full marks and exits 0', async () => {
     const json = path.join(tmp(), 'r.json');
     const r = await cli('check', path.join(pack, 'solution'), '--assignment', 'mlp-numpy', '--json', json);
-    expect(r.stdout).toMatch(/Score 36\/36/);
+    expect(r.stdout).toMatch(/Score 40\/40/);
     expect(r.exitCode).toBe(0);
     const result = JSON.parse(fs.readFileSync(json, 'utf8'));
     expectValidResult(result);

@@ -100,3 +100,29 @@ describe('assignment spec loading', () => {
     expect(fs.existsSync(PACKS_DIR)).toBe(true);
   });
 });
+
+describe('train checks in a spec', () => {
+  const train = (extra = '', inputs = '{ lr: 0.1 }') => `  - id: t1
+    title: T1
+    kind: train
+    points: 1
+    probe: p
+    train: { data: fashion-mnist, examples: 100, epochs: 1, seconds: 5${extra} }
+    cases: [{ name: a, inputs: ${inputs} }]
+    properties: [{ assert: accuracy_at_least, args: { predictions: got.predictions, labels: test_labels, bar: 0.5 } }]
+`;
+  it('accepts one with its budget', () => {
+    expect(loadPack(packWith(base(train()))).spec.checks[0].train).toMatchObject({ examples: 100, seconds: 5 });
+  });
+  it('refuses one without a budget, or with an unknown data set or layout', () => {
+    expect(refusal(base(train().replace('    train: { data: fashion-mnist, examples: 100, epochs: 1, seconds: 5 }\n', ''))).problem).toBe('missing required field "train"');
+    expect(refusal(base(train().replace('fashion-mnist', 'cifar-100'))).problem).toMatch(/must be one of "fashion-mnist"/);
+    expect(refusal(base(train(', layout: nchw'))).problem).toMatch(/must be one of "flat", "hw", "nhwc", "nhwc32x3"/);
+  });
+  it('refuses case inputs that would shadow the data set\'s values, and a budget on another kind', () => {
+    const e = refusal(base(train('', '{ test_labels: [1, 2] }')));
+    expect(e.message).toMatch(/checks\[0\] \(t1\)\.cases\[0\] \(a\)\.inputs\.test_labels/);
+    expect(e.problem).toMatch(/"test_labels" is supplied by the data set in a train check/);
+    expect(refusal(base(good.replace('    probe: p\n', '    probe: p\n    train: { data: fashion-mnist, examples: 1, epochs: 1, seconds: 1 }\n'))).problem).toMatch(/only train checks have a training budget/);
+  });
+});

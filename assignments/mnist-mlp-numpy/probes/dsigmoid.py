@@ -1,0 +1,5 @@
+from _helpers import student
+
+
+def run(inputs):
+    return {"out": student().dsigmoid(inputs["x"])}
