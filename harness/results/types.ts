@@ -28,7 +28,19 @@ export interface CheckResult {
   message: string;
   hint?: string;
   cases: CaseResult[];
+  /**
+   * Series a check recorded (a training run's loss and accuracy per epoch), drawn as plots in
+   * the HTML report. Curves that share `plot` are drawn on one; the others get one each.
+   */
+  curves?: Curve[];
   seconds: number;
+}
+
+export interface Curve {
+  name: string;
+  x: number[];
+  y: number[];
+  plot?: string;
 }
 
 export interface Environment {
