@@ -1,5 +1,6 @@
 /** The class gradebook: one row per student, one column per check, then the total. */
 import type { SubmissionResult } from '../harness/results/types.ts';
+import type { BatchReporter } from './reporter.ts';
 
 const cell = (v: string | number) => {
   const s = String(v);
@@ -20,3 +21,10 @@ export function gradebookCsv(results: SubmissionResult[]): string {
   }
   return rows.join('\n') + '\n';
 }
+
+export const gradebookReporter: BatchReporter = {
+  name: 'gradebook',
+  file: 'gradebook.csv',
+  describe: 'the gradebook: one row per submission, one column per check, then the total',
+  render: (entries) => gradebookCsv(entries.map((e) => e.result)),
+};
