@@ -9,13 +9,20 @@ import { randomBytes } from 'node:crypto';
 import { Command, CommanderError } from 'commander';
 import { EnvironmentError, resolvePython } from '../python/environment.ts';
 import { toJson, writeAtomic } from '../results/write.ts';
-import { gradeBatch } from '../runner/batch.ts';
+import { gradeBatch, listSubmissions } from '../runner/batch.ts';
 import { gradeSubmission } from '../runner/submission.ts';
 import { GRADER_VERSION } from '../runner/version.ts';
 import { REPO_ROOT, SpecError, listPacks, loadPack } from '../spec/load.ts';
 import { TensorFileError } from '../tensor/npy.ts';
 import { syncFixtures } from '../checks/fixtures.ts';
 import { formatSubmission } from '../../reports/terminal.ts';
+import { reportToGithub } from '../../reports/github.ts';
+import { markdownSummary } from '../../reports/markdown.ts';
+import { Progress } from '../../reports/progress.ts';
+import { DEFAULT_REPORTS, SUBMISSION_REPORTERS, UnknownReportError, parseReports, writeBatchReports, writeSubmissionReports } from '../../reports/registry.ts';
+import { VISIBILITIES, type ReportOptions, type Visibility } from '../../reports/reporter.ts';
+import type { BatchEntry } from '../../reports/reporter.ts';
+import { InitError, REPORT_DIR, initRepository } from './init.ts';
 import { referenceCommand } from './reference.ts';
 import { materializeClass } from './sample-class.ts';
 
@@ -23,6 +30,16 @@ class UsageError extends Error {}
 
 const newSeed = () => randomBytes(6).toString('hex');
 const collect = (v: string, prev: string[]) => [...prev, v];
+
+function visibility(v: string): Visibility {
+  if (!(VISIBILITIES as readonly string[]).includes(v)) throw new UsageError(`--gradescope-hidden-visibility must be one of ${VISIBILITIES.join(', ')}`);
+  return v as Visibility;
+}
+
+/** `check`'s single-file outputs: option name → reporter name. */
+const CHECK_FILES: [string, string][] = [['json', 'json'], ['html', 'html'], ['junit', 'junit'], ['markdown', 'markdown'], ['gradescope', 'gradescope']];
+/** What --ci writes into its folder. */
+const CI_REPORTS = ['junit', 'markdown', 'html', 'json'];
 
 export async function main(argv: string[]): Promise<number> {
   let exit = 0;
@@ -38,18 +55,36 @@ export async function main(argv: string[]): Promise<number> {
     .argument('[dir]', 'the submission folder', '.')
     .requiredOption('-a, --assignment <pack>', "a shipped pack's name or a path to a pack")
     .option('--json <file>', 'also write the result as JSON')
+    .option('--html <file>', 'also write the HTML report')
+    .option('--junit <file>', 'also write JUnit XML')
+    .option('--markdown <file>', 'also write the Markdown summary')
+    .option('--gradescope <file>', "also write Gradescope's results.json")
+    .option('--gradescope-hidden-visibility <v>', `Gradescope visibility of checks with only hidden cases (${VISIBILITIES.join(', ')})`, 'after_published')
+    .option('--ci', `CI mode: write ${CI_REPORTS.map((n) => SUBMISSION_REPORTERS.find((r) => r.name === n)!.file).join(', ')} into --report-dir, annotate failures and fill the step summary under GitHub Actions`)
+    .option('--report-dir <dir>', 'where --ci writes its reports', REPORT_DIR)
     .option('--only <glob>', 'run only checks whose id matches (repeatable)', collect, [])
     .option('--skip <glob>', 'skip checks whose id matches (repeatable)', collect, [])
     .option('--seed <seed>', 'seed for the hidden inputs (default: random, recorded)')
     .option('--python <path>', 'the Python interpreter to use')
     .action(async (dir: string, o) => {
+      const opts: ReportOptions = { gradescopeHiddenVisibility: visibility(o.gradescopeHiddenVisibility) };
       const pack = loadPack(o.assignment);
       if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UsageError(`${dir}: no such submission folder`);
       const python = await resolvePython(pack.spec.python, o.python);
       const result = await gradeSubmission(pack, dir, { seed: o.seed ?? newSeed(), python, only: o.only, skip: o.skip });
       if (!result.checks.length) throw new UsageError('no check matches --only/--skip');
       console.log(formatSubmission(result));
-      if (o.json) writeAtomic(path.resolve(o.json), toJson(result));
+      for (const [option, name] of CHECK_FILES) {
+        if (!o[option]) continue;
+        const rep = SUBMISSION_REPORTERS.find((r) => r.name === name)!;
+        writeAtomic(path.resolve(o[option]), rep.render(result, opts));
+      }
+      if (o.ci) {
+        const reportDir = path.resolve(o.reportDir);
+        const files = writeSubmissionReports(reportDir, result, CI_REPORTS, opts);
+        const did = reportToGithub(result, markdownSummary(result), process.env, (l) => console.log(l));
+        console.log(`Reports: ${Object.values(files).map((f) => path.join(o.reportDir, f)).join(', ')}${did.length ? `; GitHub: ${did.join(', ')}` : ''}`);
+      }
       exit = result.checks.every((c) => c.status === 'passed' || c.status === 'skipped') ? 0 : 1;
     });
 
@@ -64,8 +99,13 @@ export async function main(argv: string[]): Promise<number> {
     .option('--skip <glob>', 'skip checks whose id matches (repeatable)', collect, [])
     .option('--seed <seed>', 'seed for the hidden inputs (default: random, recorded)')
     .option('--python <path>', 'the Python interpreter to use')
+    .option('--reports <list>', `outputs to write, comma-separated: ${[...SUBMISSION_REPORTERS.map((r) => r.name), 'index', 'gradebook'].join(', ')}, or all (result.json and gradebook.csv are always written)`, DEFAULT_REPORTS.join(','))
+    .option('--gradescope-hidden-visibility <v>', `Gradescope visibility of checks with only hidden cases (${VISIBILITIES.join(', ')})`, 'after_published')
     .action(async (dir: string, o) => {
-      exit = await grade(dir, o.assignment, o.out, { jobs: Number(o.jobs), seed: o.seed, python: o.python, only: o.only, skip: o.skip });
+      exit = await grade(dir, o.assignment, o.out, {
+        jobs: Number(o.jobs), seed: o.seed, python: o.python, only: o.only, skip: o.skip,
+        reports: parseReports(o.reports), reportOptions: { gradescopeHiddenVisibility: visibility(o.gradescopeHiddenVisibility) },
+      });
     });
 
   program
@@ -81,7 +121,21 @@ export async function main(argv: string[]): Promise<number> {
         console.log(`\n== ${name}: the sample class (${classDir})`);
         await grade(classDir, name, path.join(o.out, 'results', name), { jobs: Number(o.jobs), seed: 'demo', python: o.python });
       }
-      console.log(`\nResults: ${path.join(o.out, 'results')}/<pack>/<student>/result.json and gradebook.csv`);
+      console.log(`\nResults: ${path.join(o.out, 'results')}/<pack>/index.html (open it in a browser), <student>/report.html, result.json and the other reports, gradebook.csv`);
+    });
+
+  program
+    .command('init')
+    .description("scaffold a student's repository: the pack's starter, a README and CI workflows that run the checks")
+    .argument('<pack>', "a shipped pack's name or a path to a pack")
+    .argument('<dir>', 'the folder to create (must be empty unless --force)')
+    .option('--source <spec>', 'the npm package spec the student CI installs dlgrade from (name@version, git URL, tarball)', `dlgrade@${GRADER_VERSION}`)
+    .option('--force', 'write into a folder that is not empty')
+    .action((packName: string, dir: string, o) => {
+      const pack = loadPack(packName);
+      const files = initRepository(pack, path.resolve(dir), { source: o.source, force: !!o.force });
+      console.log(`Wrote ${files.length} files into ${dir}: the ${pack.spec.name} starter, README.md, .github/workflows/dlgrade.yml, .gitlab-ci.yml`);
+      console.log(`Student CI installs dlgrade from ${o.source}; that dlgrade must ship the ${pack.spec.name} pack.`);
     });
 
   program
@@ -104,8 +158,10 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    if (e instanceof SpecError || e instanceof EnvironmentError || e instanceof UsageError || e instanceof TensorFileError) {
+    if (e instanceof SpecError || e instanceof EnvironmentError || e instanceof UsageError || e instanceof TensorFileError || e instanceof UnknownReportError || e instanceof InitError) {
       console.error(`dlgrade: ${e.message}`);
+      // In a student's CI the log is long; the annotation puts the reason on the run's page.
+      if (argv.includes('--ci') && process.env.GITHUB_ACTIONS === 'true') console.log(`::error title=dlgrade could not run::${e.message.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A')}`);
       return 2;
     }
     throw e;
@@ -113,20 +169,37 @@ export async function main(argv: string[]): Promise<number> {
   return exit;
 }
 
-async function grade(dir: string, assignment: string, out: string, o: { jobs: number; seed?: string; python?: string; only?: string[]; skip?: string[] }): Promise<number> {
+interface GradeCliOptions {
+  jobs: number;
+  seed?: string;
+  python?: string;
+  only?: string[];
+  skip?: string[];
+  reports?: string[];
+  reportOptions?: ReportOptions;
+}
+
+async function grade(dir: string, assignment: string, out: string, o: GradeCliOptions): Promise<number> {
   const pack = loadPack(assignment);
   if (!Number.isInteger(o.jobs) || o.jobs < 1) throw new UsageError(`--jobs must be a positive whole number`);
   const python = await resolvePython(pack.spec.python, o.python);
   const seed = o.seed ?? newSeed();
+  const reports = o.reports ?? DEFAULT_REPORTS;
   const started = Date.now();
+  const entries: BatchEntry[] = [];
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UsageError(`${dir}: not a folder of submissions`);
+  const progress = new Progress(process.stdout, listSubmissions(dir).length);
   const results = await gradeBatch(pack, dir, out, {
     seed, python, jobs: o.jobs, only: o.only, skip: o.skip,
-    onResult: (r, done, total) => {
-      const passed = r.checks.filter((c) => c.status === 'passed').length;
-      console.log(`[${String(done).padStart(String(total).length)}/${total}] ${r.submission.padEnd(24)} ${String(r.score).padStart(5)}/${r.max_score}  (${passed}/${r.checks.length} checks, ${r.seconds.toFixed(1)} s)`);
+    onResult: (r) => {
+      // The batch has already written result.json; the rest are written from the same result.
+      const files = { json: 'result.json', ...writeSubmissionReports(path.join(out, r.submission), r, reports.filter((n) => n !== 'json'), o.reportOptions) };
+      entries.push({ result: r, dir: r.submission, files });
+      progress.update(r);
     },
   });
-  console.log(`Graded ${results.length} submissions in ${((Date.now() - started) / 1000).toFixed(1)} s (seed ${seed}); gradebook: ${path.join(out, 'gradebook.csv')}`);
+  progress.finish();
+  const batchFiles = writeBatchReports(out, entries, reports, o.reportOptions);
+  console.log(`Graded ${results.length} submissions in ${((Date.now() - started) / 1000).toFixed(1)} s (seed ${seed}); ${batchFiles.map((f) => path.join(out, f)).join(', ') || path.join(out, 'gradebook.csv')}`);
   return 0;
 }
-
