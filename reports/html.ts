@@ -13,7 +13,7 @@ import type { CaseResult, CheckResult, Status, SubmissionResult } from '../harne
 import { heatmapView, plotViews } from './plots.ts';
 import type { PlotView } from './plots.ts';
 import type { SubmissionReporter } from './reporter.ts';
-import { STATUS_WORD, caseLabel, isBad, passedCount, pts, tail } from './text.ts';
+import { STATUS_WORD, caseLabel, isBad, passedCount, pts, tail, visibleControls } from './text.ts';
 
 const TEMPLATES = path.join(import.meta.dirname, 'templates');
 
@@ -67,7 +67,7 @@ function caseView(c: CheckResult, i: number, mapCase: number) {
       statusWord: STATUS_WORD[k.status],
       // The comparisons repeat the case's message output by output; say it once.
       message: comparisons.length ? '' : k.message,
-      traceback: k.traceback,
+      traceback: k.traceback && visibleControls(k.traceback),
       comparisons,
       mapsElsewhere: j !== mapCase && mapCase >= 0 && k.comparisons.some((x) => x.detail?.heatmap),
     };
@@ -123,8 +123,8 @@ export function reportModel(r: SubmissionResult) {
     errors: r.errors,
     checks: r.checks.map(checkView),
     notPassed: r.checks.filter((c) => c.status !== 'passed').map((c) => ({ id: c.id, status: c.status })),
-    stdout: r.stdout.trim() ? tail(r.stdout, 400, 40_000) : '',
-    stderr: r.stderr.trim() ? tail(r.stderr, 400, 40_000) : '',
+    stdout: r.stdout.trim() ? visibleControls(tail(r.stdout, 400, 40_000)) : '',
+    stderr: r.stderr.trim() ? visibleControls(tail(r.stderr, 400, 40_000)) : '',
     seed: r.seed,
     graderVersion: env.grader_version,
     env: [

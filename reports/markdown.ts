@@ -5,7 +5,7 @@
  */
 import type { CheckResult, Status, SubmissionResult } from '../harness/results/types.ts';
 import type { SubmissionReporter } from './reporter.ts';
-import { STATUS_WORD, caseLabel, environmentLine, isBad, passedCount, pts, tail } from './text.ts';
+import { STATUS_WORD, caseLabel, environmentLine, isBad, passedCount, pts, tail, visibleControls } from './text.ts';
 
 export const MARK: Record<Status, string> = { passed: '✅', failed: '❌', error: '💥', timeout: '⏱️', skipped: '⏭️' };
 
@@ -15,7 +15,7 @@ export const MARK: Record<Status, string> = { passed: '✅', failed: '❌', erro
  * an index like [5,7] still reads as itself in plain text.
  */
 export function mdInline(s: string): string {
-  return s
+  return visibleControls(s)
     .replace(/\r?\n/g, ' ')
     .replace(/([\\`*<>|~])/g, '\\$1')
     .replace(/\](?=\()/g, '\\]')
@@ -25,7 +25,8 @@ export function mdInline(s: string): string {
 }
 
 /** A fenced block that no backtick run inside can close early. */
-export function mdFence(s: string, lang = 'text'): string {
+export function mdFence(raw: string, lang = 'text'): string {
+  const s = visibleControls(raw);
   const longest = Math.max(2, ...[...s.matchAll(/`+/g)].map((m) => m[0].length));
   const fence = '`'.repeat(longest + 1);
   return `${fence}${lang}\n${s.replace(/\s+$/, '')}\n${fence}`;

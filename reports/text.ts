@@ -76,3 +76,10 @@ export function tail(text: string, maxLines: number, maxChars = 8000): string {
   }
   return cut ? `[… earlier output cut …]\n${s}` : s;
 }
+
+/**
+ * Control characters (a student's ANSI colours, a stray NUL or bell) written as visible \xNN:
+ * they mean nothing in a report and some renderers choke on them. Tabs and newlines stay.
+ */
+export const visibleControls = (s: string) =>
+  s.replace(/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`);

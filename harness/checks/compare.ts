@@ -60,6 +60,7 @@ export function metricOf(spec: ComparisonSpec): { metric: Metric; bar: number; a
 function elementError(e: number, g: number, metric: Metric, absBar: number): number {
   if (Number.isNaN(g) || Number.isNaN(e)) return Number.isNaN(g) && Number.isNaN(e) ? 0 : Infinity;
   if (e === g) return 0; // equal infinities included
+  if (!Number.isFinite(e) || !Number.isFinite(g)) return Infinity; // inf/inf would make NaN
   if (metric === 'rel_error') return relError(e, g);
   if (metric === 'rel_or_abs') return Math.abs(e - g) <= absBar ? 0 : relError(e, g);
   return Math.abs(e - g);
