@@ -119,7 +119,10 @@ export function reportModel(r: SubmissionResult) {
     ok: r.checks.every((c) => !isBad(c.status)),
     passed: passedCount(r),
     total: r.checks.length,
-    counts: ORDER.map((s) => ({ status: s, word: STATUS_WORD[s], n: r.checks.filter((c) => c.status === s).length })).filter((x) => x.n),
+    counts: ORDER.map((s) => {
+      const n = r.checks.filter((c) => c.status === s).length;
+      return { status: s, n, word: s === 'error' && n > 1 ? 'errors' : STATUS_WORD[s] };
+    }).filter((x) => x.n),
     errors: r.errors,
     checks: r.checks.map(checkView),
     notPassed: r.checks.filter((c) => c.status !== 'passed').map((c) => ({ id: c.id, status: c.status })),

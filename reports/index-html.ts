@@ -11,6 +11,9 @@ const href = (dir: string, file: string) => `${dir.split('/').map(encodeURICompo
 const pct1 = (a: number, b: number) => (b > 0 ? Math.round((a / b) * 1000) / 10 : 0);
 const LABELS: Record<string, string> = { html: 'html', json: 'json', markdown: 'md', junit: 'junit', gradescope: 'gradescope', text: 'txt' };
 
+const RANK: Record<string, number> = { failed: 0, timeout: 1, error: 2 };
+const TODO = /returned None|NotImplementedError|still a TODO/;
+
 /** A failure message without its numbers, so that the same mistake groups across students. */
 const shapeOfMessage = (m: string) => m.replace(/^(hidden )?case \S+: /, '').replace(/-?\d[\d.e+-]*/g, '#').slice(0, 140);
 
@@ -29,13 +32,15 @@ export function indexModel(entries: BatchEntry[]) {
     const all = results.flatMap((r) => r.checks.filter((c) => c.id === id));
     const graded = all.filter((c) => c.status !== 'skipped');
     const passed = graded.filter((c) => c.status === 'passed').length;
-    const counts = new Map<string, { n: number; example: string }>();
+    const counts = new Map<string, { n: number; example: string; rank: number }>();
     for (const c of graded) {
       if (c.status === 'passed') continue;
       const key = shapeOfMessage(c.message);
-      counts.set(key, { n: (counts.get(key)?.n ?? 0) + 1, example: c.message });
+      const rank = (RANK[c.status] ?? 3) + (TODO.test(c.message) ? 3 : 0);
+      counts.set(key, { n: (counts.get(key)?.n ?? 0) + 1, example: c.message, rank });
     }
-    const common = [...counts.values()].sort((a, b) => b.n - a.n)[0];
+    // On a tie a wrong answer says more about the check than a crash or an unfinished TODO.
+    const common = [...counts.values()].sort((a, b) => b.n - a.n || a.rank - b.rank)[0];
     const pct = pct1(passed, graded.length);
     return { id, title, points: pts(points), passed, graded: graded.length, pct, meterClass: meterClass(pct), common: common ? `${common.n} of ${graded.length - passed}: ${common.example.length > 160 ? `${common.example.slice(0, 159)}…` : common.example}` : '' };
   });
