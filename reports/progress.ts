@@ -53,7 +53,7 @@ export class Progress {
 
   private draw() {
     let text = this.line();
-    const cols = this.stream.columns ?? 80;
+    const cols = this.stream.columns || 80; // a pseudo-terminal may report 0
     if (text.length > cols - 1) text = text.slice(0, cols - 1);
     // \r then spaces over what the previous, longer line left behind.
     this.stream.write(`\r${text}${' '.repeat(Math.max(0, this.lastLength - text.length))}`);

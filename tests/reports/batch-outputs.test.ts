@@ -68,6 +68,15 @@ describe('progress', () => {
     expect(out.join('').split('\n')).toHaveLength(2); // only finish() ends the line
   });
 
+  it('fits a narrow terminal and takes a width of 0 (a pseudo-terminal) for 80', () => {
+    const narrow: string[] = [];
+    new Progress({ isTTY: true, columns: 30, write: (s) => narrow.push(s) }, 4);
+    expect(narrow[0]).toBe('\r[....................] 0/4 gr');
+    const zero: string[] = [];
+    new Progress({ isTTY: true, columns: 0, write: (s) => zero.push(s) }, 4);
+    expect(zero[0]).toBe('\r[....................] 0/4 graded, 0 failed checks');
+  });
+
   it('writes a line per submission elsewhere', () => {
     const { out, stream } = sink(false);
     const p = new Progress(stream, 12);
