@@ -92,6 +92,12 @@ describe('dlgrade check', () => {
     expect(r.stdout).toMatch(/GitHub: 2 annotations, step summary/);
   });
 
+  it('--ci puts the reason on the run page when it cannot run at all', async () => {
+    const r = await cli(['check', '/no/such/dir', '--assignment', 'mlp-numpy', '--ci'], { env: { GITHUB_ACTIONS: 'true' } });
+    expect(r.exitCode).toBe(2);
+    expect(r.stdout).toBe('::error title=dlgrade could not run::/no/such/dir: no such submission folder');
+  });
+
   it('--ci prints no annotation outside GitHub Actions and exits 0 when every check passes', async () => {
     const cwd = tmp();
     const r = await cli(['check', path.join(pack, 'solution'), '--assignment', 'mlp-numpy', '--only', 'softmax', '--ci', '--report-dir', 'out/ci'], { cwd });
