@@ -3,6 +3,7 @@
  * this runner could not grade it), then the total, the maximum and the points still pending.
  */
 import type { SubmissionResult } from '../harness/results/types.ts';
+import type { BatchReporter } from './reporter.ts';
 
 const cell = (v: string | number) => {
   const s = String(v);
@@ -23,3 +24,10 @@ export function gradebookCsv(results: SubmissionResult[]): string {
   }
   return rows.join('\n') + '\n';
 }
+
+export const gradebookReporter: BatchReporter = {
+  name: 'gradebook',
+  file: 'gradebook.csv',
+  describe: 'the gradebook: one row per submission, one column per check, then the total',
+  render: (entries) => gradebookCsv(entries.map((e) => e.result)),
+};

@@ -3,9 +3,12 @@
  * words a student acts on.
  */
 import type { CheckResult, SubmissionResult } from '../harness/results/types.ts';
+import type { SubmissionReporter } from './reporter.ts';
 
-const useColor = () => process.stdout.isTTY && !process.env.NO_COLOR;
-const paint = (code: string, s: string) => (useColor() ? `\x1b[${code}m${s}\x1b[0m` : s);
+const useColor = () => !!process.stdout.isTTY && !process.env.NO_COLOR;
+// Set while a report is written to a file, where escape codes would be noise.
+let colorOff = false;
+const paint = (code: string, s: string) => (useColor() && !colorOff ? `\x1b[${code}m${s}\x1b[0m` : s);
 const MARK: Record<string, string> = { passed: '✓', failed: '✗', error: '!', timeout: '⏱', skipped: '-' };
 const COLOR: Record<string, string> = { passed: '32', failed: '31', error: '31', timeout: '33', skipped: '90' };
 
@@ -45,3 +48,20 @@ export function formatSubmission(r: SubmissionResult): string {
   out.push(`Score ${pts(r.score)}/${pts(r.max_score)} — ${passed} of ${r.checks.length} checks passed (${r.seconds.toFixed(1)} s)`);
   return out.join('\n');
 }
+
+/** The same report as plain text, for a file (report.txt). */
+export function plainSubmission(r: SubmissionResult): string {
+  colorOff = true;
+  try {
+    return formatSubmission(r) + '\n';
+  } finally {
+    colorOff = false;
+  }
+}
+
+export const textReporter: SubmissionReporter = {
+  name: 'text',
+  file: 'report.txt',
+  describe: 'the terminal report as plain text',
+  render: (r) => plainSubmission(r),
+};

@@ -15,6 +15,25 @@ export interface Worst {
   error: number;
 }
 
+/**
+ * Where a failed output differs, for reports that draw it: the few worst elements and a small
+ * map of the relative error. Only failed comparisons carry one, so results stay small.
+ */
+export interface Detail {
+  shape: number[];
+  /** Up to DETAIL_TOP elements, worst first, under the comparison's metric. */
+  top: Worst[];
+  /**
+   * rel_error per cell, row-major, to one significant digit; a non-finite element counts as 1 (the
+   * largest rel_error a finite pair can have). Large outputs are reduced by taking each block's
+   * maximum, so one bad element still shows.
+   */
+  heatmap?: { rows: number; cols: number; rel_error: number[]; note: string };
+}
+
+export const DETAIL_TOP = 5;
+export const HEATMAP_MAX = 32;
+
 export interface Comparison {
   output: string;
   /** 'property' for laws such as dropout statistics, checked without an expected array. */
@@ -24,6 +43,7 @@ export interface Comparison {
   bar: number;
   passed: boolean;
   worst?: Worst;
+  detail?: Detail;
   message: string;
 }
 
@@ -36,20 +56,23 @@ export function metricOf(spec: ComparisonSpec): { metric: Metric; bar: number; a
   return { metric: 'rel_or_abs', bar: spec.rel_or_abs![0], absBar: spec.rel_or_abs![1] };
 }
 
+/** One element's error under a metric (before sum_abs adds them up). */
+function elementError(e: number, g: number, metric: Metric, absBar: number): number {
+  if (Number.isNaN(g) || Number.isNaN(e)) return Number.isNaN(g) && Number.isNaN(e) ? 0 : Infinity;
+  if (e === g) return 0; // equal infinities included
+  if (!Number.isFinite(e) || !Number.isFinite(g)) return Infinity; // inf/inf would make NaN
+  if (metric === 'rel_error') return relError(e, g);
+  if (metric === 'rel_or_abs') return Math.abs(e - g) <= absBar ? 0 : relError(e, g);
+  return Math.abs(e - g);
+}
+
 /** The error of got against expected under one metric, with its worst element. */
 export function measure(got: Tensor, expected: Tensor, metric: Metric, absBar = 0): { value: number; worst: Worst } {
   let value = 0;
   let worstAt = 0;
   let worstErr = -1;
   for (let i = 0; i < expected.data.length; i++) {
-    const e = expected.data[i];
-    const g = got.data[i];
-    let err: number;
-    if (Number.isNaN(g) || Number.isNaN(e)) err = Number.isNaN(g) && Number.isNaN(e) ? 0 : Infinity;
-    else if (e === g) err = 0; // equal infinities included
-    else if (metric === 'rel_error') err = relError(e, g);
-    else if (metric === 'rel_or_abs') err = Math.abs(e - g) <= absBar ? 0 : relError(e, g);
-    else err = Math.abs(e - g);
+    const err = elementError(expected.data[i], got.data[i], metric, absBar);
     if (metric === 'sum_abs') value += err;
     else value = Math.max(value, err);
     if (err > worstErr) {
@@ -112,7 +135,71 @@ export function compareOutput(
   const diagnosis = diagnose(got, primary, mistakes, metric, bar, absBar);
   if (diagnosis) message += ` — ${diagnosis}`;
   if (spec.say) message += ` — ${spec.say}`;
-  return { ...base, value: m.value, passed: false, worst: m.worst, message };
+  return { ...base, value: m.value, passed: false, worst: m.worst, detail: detailOf(got, primary, metric, absBar), message };
+}
+
+// One digit is all a colour on a log scale can show, and it keeps the result small.
+const oneDigit = (v: number) => Number(v.toPrecision(1));
+
+/** The worst few elements and the rel_error map of a failed output (same shapes assumed). */
+export function detailOf(got: Tensor, expected: Tensor, metric: Metric, absBar = 0): Detail {
+  const n = expected.data.length;
+  const order: number[] = [];
+  const errs = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    errs[i] = elementError(expected.data[i], got.data[i], metric, absBar);
+    // Keep only the DETAIL_TOP worst seen so far: outputs can be large, the list is not.
+    if (order.length < DETAIL_TOP || errs[i] > errs[order[order.length - 1]]) {
+      order.push(i);
+      order.sort((a, b) => errs[b] - errs[a] || a - b);
+      if (order.length > DETAIL_TOP) order.pop();
+    }
+  }
+  const top = order.filter((i) => errs[i] > 0).map((i) => ({ index: unravel(i, expected.shape), expected: expected.data[i], got: got.data[i], error: errs[i] }));
+  const heatmap = heatmapOf(got, expected);
+  return { shape: [...expected.shape], top, ...(heatmap ? { heatmap } : {}) };
+}
+
+/**
+ * A 2-D view of the rel_error: a matrix as it is; a 4-D batch as height × width, the maximum
+ * over the images and channels, which is where a convolution's borders or strides show.
+ */
+function heatmapOf(got: Tensor, expected: Tensor): Detail['heatmap'] {
+  const s = expected.shape;
+  const rel = (i: number) => {
+    const e = expected.data[i], g = got.data[i];
+    if (!Number.isFinite(e) || !Number.isFinite(g)) return e === g ? 0 : 1;
+    return relError(e, g);
+  };
+  let H: number, W: number, at: (r: number, c: number) => number, note: string;
+  if (s.length === 2) {
+    [H, W] = s;
+    at = (r, c) => rel(r * W + c);
+    note = `rows: axis 0, columns: axis 1`;
+  } else if (s.length === 4) {
+    const [N, h, w, C] = s;
+    [H, W] = [h, w];
+    at = (r, c) => {
+      let m = 0;
+      for (let b = 0; b < N; b++) for (let k = 0; k < C; k++) m = Math.max(m, rel(((b * h + r) * w + c) * C + k));
+      return m;
+    };
+    // NHWC in the numpy packs; for other layouts the axes named still say what is drawn.
+    note = `rows: axis 1, columns: axis 2 (height × width for NHWC), the maximum over axis 0 (${N}) and axis 3 (${C})`;
+  } else return undefined;
+  if (!H || !W) return undefined;
+  const bh = Math.ceil(H / HEATMAP_MAX), bw = Math.ceil(W / HEATMAP_MAX);
+  const rows = Math.ceil(H / bh), cols = Math.ceil(W / bw);
+  const cells: number[] = [];
+  for (let R = 0; R < rows; R++) {
+    for (let Cc = 0; Cc < cols; Cc++) {
+      let m = 0;
+      for (let r = R * bh; r < Math.min(H, (R + 1) * bh); r++) for (let c = Cc * bw; c < Math.min(W, (Cc + 1) * bw); c++) m = Math.max(m, at(r, c));
+      cells.push(oneDigit(m));
+    }
+  }
+  if (bh > 1 || bw > 1) note += `; each cell is the maximum of a ${bh}×${bw} block`;
+  return { rows, cols, rel_error: cells, note };
 }
 
 /** What a wrong answer's pattern says about the mistake behind it. */

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { Command, CommanderError } from 'commander';
 import { EnvironmentError, resolvePython } from '../python/environment.ts';
 import { toJson, writeAtomic } from '../results/write.ts';
-import { BatchError, gradeBatch } from '../runner/batch.ts';
+import { BatchError, gradeBatch, listSubmissions } from '../runner/batch.ts';
 import { gradeSubmission } from '../runner/submission.ts';
 import type { Limits } from '../spec/types.ts';
 import { parseBytes } from '../worker/limits.ts';
@@ -19,6 +19,13 @@ import { REPO_ROOT, SpecError, listPacks, loadPack } from '../spec/load.ts';
 import { TensorFileError } from '../tensor/npy.ts';
 import { syncFixtures } from '../checks/fixtures.ts';
 import { formatSubmission } from '../../reports/terminal.ts';
+import { reportToGithub } from '../../reports/github.ts';
+import { markdownSummary } from '../../reports/markdown.ts';
+import { Progress } from '../../reports/progress.ts';
+import { DEFAULT_REPORTS, SUBMISSION_REPORTERS, UnknownReportError, parseReports, writeBatchReports, writeSubmissionReports } from '../../reports/registry.ts';
+import { VISIBILITIES, type ReportOptions, type Visibility } from '../../reports/reporter.ts';
+import type { BatchEntry } from '../../reports/reporter.ts';
+import { InitError, REPORT_DIR, initRepository } from './init.ts';
 import { referenceCommand } from './reference.ts';
 import { type RunnerInfo, detectRunner, givenRunner } from '../python/tags.ts';
 import { mergeResults, parseShard, readResults } from '../runner/merge.ts';
@@ -35,6 +42,16 @@ const newSeed = () => randomBytes(6).toString('hex');
 const DATA_HELP = "training checks' data: 'bundled' (the subset in fixtures/, the default), 'system' (the installed full set) or a folder or .npz";
 const collect = (v: string, prev: string[]) => [...prev, v];
 
+function visibility(v: string): Visibility {
+  if (!(VISIBILITIES as readonly string[]).includes(v)) throw new UsageError(`--gradescope-hidden-visibility must be one of ${VISIBILITIES.join(', ')}`);
+  return v as Visibility;
+}
+
+/** `check`'s single-file outputs: option name → reporter name. */
+const CHECK_FILES: [string, string][] = [['json', 'json'], ['html', 'html'], ['junit', 'junit'], ['markdown', 'markdown'], ['gradescope', 'gradescope']];
+/** What --ci writes into its folder. */
+const CI_REPORTS = ['junit', 'markdown', 'html', 'json'];
+
 export async function main(argv: string[]): Promise<number> {
   let exit = 0;
   const program = new Command('dlgrade')
@@ -49,6 +66,13 @@ export async function main(argv: string[]): Promise<number> {
     .argument('[dir]', 'the submission folder', '.')
     .requiredOption('-a, --assignment <pack>', "a shipped pack's name or a path to a pack")
     .option('--json <file>', 'also write the result as JSON')
+    .option('--html <file>', 'also write the HTML report')
+    .option('--junit <file>', 'also write JUnit XML')
+    .option('--markdown <file>', 'also write the Markdown summary')
+    .option('--gradescope <file>', "also write Gradescope's results.json")
+    .option('--gradescope-hidden-visibility <v>', `Gradescope visibility of checks with only hidden cases (${VISIBILITIES.join(', ')})`, 'after_published')
+    .option('--ci', `CI mode: write ${CI_REPORTS.map((n) => SUBMISSION_REPORTERS.find((r) => r.name === n)!.file).join(', ')} into --report-dir, annotate failures and fill the step summary under GitHub Actions`)
+    .option('--report-dir <dir>', 'where --ci writes its reports', REPORT_DIR)
     .option('--only <glob>', 'run only checks whose id matches (repeatable)', collect, [])
     .option('--skip <glob>', 'skip checks whose id matches (repeatable)', collect, [])
     .option('--seed <seed>', 'seed for the hidden inputs (default: random, recorded)')
@@ -57,6 +81,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--no-sandbox', 'run the code without bubblewrap (used anyway when bubblewrap is missing: it is your own code)')
     .option('--data <where>', DATA_HELP)
     .action(async (dir: string, o) => {
+      const opts: ReportOptions = { gradescopeHiddenVisibility: visibility(o.gradescopeHiddenVisibility) };
       const pack = loadPack(o.assignment);
       if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UsageError(`${dir}: no such submission folder`);
       const python = await resolvePython(pack.spec.python, o.python);
@@ -75,7 +100,17 @@ export async function main(argv: string[]): Promise<number> {
       const result = await gradeSubmission(pack, dir, { seed: o.seed ?? newSeed(), python, runner, isolation, only: o.only, skip: o.skip, data: o.data });
       if (!result.checks.length) throw new UsageError('no check matches --only/--skip');
       console.log(formatSubmission(result));
-      if (o.json) writeAtomic(path.resolve(o.json), toJson(result));
+      for (const [option, name] of CHECK_FILES) {
+        if (!o[option]) continue;
+        const rep = SUBMISSION_REPORTERS.find((r) => r.name === name)!;
+        writeAtomic(path.resolve(o[option]), rep.render(result, opts));
+      }
+      if (o.ci) {
+        const reportDir = path.resolve(o.reportDir);
+        const files = writeSubmissionReports(reportDir, result, CI_REPORTS, opts);
+        const did = reportToGithub(result, markdownSummary(result), process.env, (l) => console.log(l));
+        console.log(`Reports: ${Object.values(files).map((f) => path.join(o.reportDir, f)).join(', ')}${did.length ? `; GitHub: ${did.join(', ')}` : ''}`);
+      }
       exit = result.checks.every((c) => c.status === 'passed' || c.status === 'skipped') ? 0 : 1;
     });
 
@@ -98,10 +133,13 @@ export async function main(argv: string[]): Promise<number> {
     .option('--submission-seconds <s>', "wall time per submission (default: the pack's)")
     .option('--memory <size>', "address space per student process, e.g. 2G (default: the pack's)")
     .option('--data <where>', DATA_HELP)
+    .option('--reports <list>', `outputs to write, comma-separated: ${[...SUBMISSION_REPORTERS.map((r) => r.name), 'index', 'gradebook'].join(', ')}, or all (result.json and gradebook.csv are always written)`, DEFAULT_REPORTS.join(','))
+    .option('--gradescope-hidden-visibility <v>', `Gradescope visibility of checks with only hidden cases (${VISIBILITIES.join(', ')})`, 'after_published')
     .action(async (dir: string, o) => {
       exit = await grade(dir, o.assignment, o.out, {
         jobs: Number(o.jobs), seed: o.seed, python: o.python, only: o.only, skip: o.skip,
         sandbox: o.sandbox, force: !!o.force, limits: limitOptions(o), tags: o.tags, shard: o.shard, data: o.data,
+        reports: parseReports(o.reports), reportOptions: { gradescopeHiddenVisibility: visibility(o.gradescopeHiddenVisibility) },
       });
     });
 
@@ -152,7 +190,21 @@ export async function main(argv: string[]): Promise<number> {
         console.log(`\n== ${name}: the sample class (${classDir})`);
         await grade(classDir, name, path.join(o.out, 'results', name), { jobs: Number(o.jobs), seed: 'demo', python: o.python, sandbox: o.sandbox, force: true });
       }
-      console.log(`\nResults: ${path.join(o.out, 'results')}/<pack>/<student>/result.json and gradebook.csv`);
+      console.log(`\nResults: ${path.join(o.out, 'results')}/<pack>/index.html (open it in a browser), <student>/report.html, result.json and the other reports, gradebook.csv`);
+    });
+
+  program
+    .command('init')
+    .description("scaffold a student's repository: the pack's starter, a README and CI workflows that run the checks")
+    .argument('<pack>', "a shipped pack's name or a path to a pack")
+    .argument('<dir>', 'the folder to create (must be empty unless --force)')
+    .option('--source <spec>', 'the npm package spec the student CI installs dlgrade from (name@version, git URL, tarball)', `dlgrade@${GRADER_VERSION}`)
+    .option('--force', 'write into a folder that is not empty')
+    .action((packName: string, dir: string, o) => {
+      const pack = loadPack(packName);
+      const files = initRepository(pack, path.resolve(dir), { source: o.source, force: !!o.force });
+      console.log(`Wrote ${files.length} files into ${dir}: the ${pack.spec.name} starter, README.md, .github/workflows/dlgrade.yml, .gitlab-ci.yml`);
+      console.log(`Student CI installs dlgrade from ${o.source}; that dlgrade must ship the ${pack.spec.name} pack.`);
     });
 
   program
@@ -176,8 +228,10 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    if (e instanceof SpecError || e instanceof EnvironmentError || e instanceof UsageError || e instanceof TensorFileError || e instanceof SandboxError || e instanceof BatchError || e instanceof DataError) {
+    if (e instanceof SpecError || e instanceof EnvironmentError || e instanceof UsageError || e instanceof TensorFileError || e instanceof SandboxError || e instanceof BatchError || e instanceof DataError || e instanceof UnknownReportError || e instanceof InitError) {
       console.error(`dlgrade: ${e.message}`);
+      // In a student's CI the log is long; the annotation puts the reason on the run's page.
+      if (argv.includes('--ci') && process.env.GITHUB_ACTIONS === 'true') console.log(`::error title=dlgrade could not run::${e.message.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A')}`);
       return 2;
     }
     throw e;
@@ -197,6 +251,8 @@ interface GradeCommand {
   tags?: string;
   shard?: string;
   data?: string;
+  reports?: string[];
+  reportOptions?: ReportOptions;
 }
 
 function limitOptions(o: { checkSeconds?: string; submissionSeconds?: string; memory?: string }): Partial<Limits> {
@@ -236,7 +292,10 @@ async function grade(dir: string, assignment: string, out: string, o: GradeComma
   const runner = await runnerFor(pack, python.executable, o.tags);
   const isolation = await resolveIsolation({ sandbox: o.sandbox, python: python.executable, hide: [pack.dir, dir, out] });
   if (isolation.kind === 'none') console.error(`dlgrade: ${isolation.description}`);
+  const reports = o.reports ?? DEFAULT_REPORTS;
   const started = Date.now();
+  const entries: BatchEntry[] = [];
+  const progress = new Progress(process.stdout, listSubmissions(dir).length);
   let seed = '';
   let failures = 0;
   const results = await gradeBatch(pack, dir, out, {
@@ -248,16 +307,20 @@ async function grade(dir: string, assignment: string, out: string, o: GradeComma
         console.log(`Resuming (seed ${info.seed}): ${info.kept.length} of ${info.total} already graded in ${out}, skipped: ${names} (--force regrades them)`);
       }
     },
-    onResult: (r, done, total) => {
-      const passed = r.checks.filter((c) => c.status === 'passed').length;
-      console.log(`[${String(done).padStart(String(total).length)}/${total}] ${r.submission.padEnd(24)} ${String(r.score).padStart(5)}/${r.max_score}  (${passed}/${r.checks.length} checks, ${r.seconds.toFixed(1)} s)`);
+    onResult: (r) => {
+      // The batch has already written result.json; the rest are written from the same result.
+      const files = { json: 'result.json', ...writeSubmissionReports(path.join(out, r.submission), r, reports.filter((n) => n !== 'json'), o.reportOptions) };
+      entries.push({ result: r, dir: r.submission, files });
+      progress.update(r);
     },
     onFailure: (name, e) => {
       failures++;
       console.error(`dlgrade: could not grade ${name} (the grader's fault, not the student's; no result written, the next run retries it): ${e.stack ?? e.message}`);
     },
   });
-  console.log(`Graded ${results.length} submissions in ${((Date.now() - started) / 1000).toFixed(1)} s (seed ${seed}); gradebook: ${path.join(out, 'gradebook.csv')}`);
+  progress.finish();
+  const batchFiles = writeBatchReports(out, entries, reports, o.reportOptions);
+  console.log(`Graded ${results.length} submissions in ${((Date.now() - started) / 1000).toFixed(1)} s (seed ${seed}); ${batchFiles.map((f) => path.join(out, f)).join(', ') || path.join(out, 'gradebook.csv')}`);
   return failures ? 1 : 0;
 }
 

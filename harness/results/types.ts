@@ -28,15 +28,19 @@ export interface CheckResult {
   message: string;
   hint?: string;
   cases: CaseResult[];
-  seconds: number;
-  /** Curves the student's code produced (a train check's loss history), for the report's plots. */
+  /**
+   * Series a check recorded (a training run's loss and accuracy per epoch), drawn as plots in
+   * the HTML report. Curves that share `plot` are drawn on one; the others get one each.
+   */
   curves?: Curve[];
+  seconds: number;
 }
 
 export interface Curve {
   name: string;
   x: number[];
   y: number[];
+  plot?: string;
 }
 
 export interface Environment {

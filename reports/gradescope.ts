@@ -1,0 +1,82 @@
+/**
+ * Gradescope's results.json (its autograder spec): one test per check, scored as the check.
+ * Students read this on Gradescope as soon as it is written, so hidden cases are redacted: a
+ * test says that a hidden case failed and by how much, not the values or the traceback, since
+ * those come from inputs the student should not see. A check whose every case is hidden gets
+ * the visibility the instructor chose (default after_published); the others are visible. The
+ * student's stdout is kept from students (stdout_visibility hidden): the terminal report there
+ * shows hidden cases in full.
+ */
+import type { CheckResult, SubmissionResult } from '../harness/results/types.ts';
+import type { ReportOptions, SubmissionReporter, Visibility } from './reporter.ts';
+import { STATUS_WORD, checkDetails, checkMessage, passedCount, pts } from './text.ts';
+
+export interface GradescopeTest {
+  name: string;
+  number: string;
+  score: number;
+  max_score: number;
+  status: 'passed' | 'failed';
+  output: string;
+  output_format: 'text';
+  visibility: Visibility;
+  tags: string[];
+}
+
+export interface GradescopeResults {
+  score: number;
+  execution_time: number;
+  output: string;
+  output_format: 'text';
+  test_output_format: 'text';
+  visibility: Visibility;
+  stdout_visibility: Visibility;
+  extra_data: Record<string, unknown>;
+  tests: GradescopeTest[];
+}
+
+function test(c: CheckResult, i: number, hiddenVisibility: Visibility): GradescopeTest {
+  const allHidden = c.cases.length > 0 && c.cases.every((k) => k.hidden);
+  const lines = [`${STATUS_WORD[c.status]}: ${checkMessage(c, { redactHidden: true })}`];
+  if (c.status !== 'passed') lines.push('', ...checkDetails(c, { redactHidden: true }));
+  const hidden = c.cases.filter((k) => k.hidden).length;
+  if (hidden) lines.push('', `${hidden} of the ${c.cases.length} cases use hidden inputs drawn at grading time.`);
+  return {
+    name: `${c.title} (${c.id})`,
+    number: String(i + 1),
+    score: c.score,
+    max_score: c.max_score,
+    status: c.status === 'passed' ? 'passed' : 'failed',
+    output: lines.join('\n'),
+    output_format: 'text',
+    visibility: allHidden ? hiddenVisibility : 'visible',
+    tags: [c.kind, c.status, ...(hidden ? ['hidden-inputs'] : [])],
+  };
+}
+
+export function gradescopeResults(r: SubmissionResult, opts: ReportOptions = {}): GradescopeResults {
+  const hiddenVisibility = opts.gradescopeHiddenVisibility ?? 'after_published';
+  const summary = [
+    `${r.assignment}: ${pts(r.score)}/${pts(r.max_score)} points, ${passedCount(r)} of ${r.checks.length} checks passed.`,
+    ...r.errors.map((e) => `Note: ${e}`),
+  ];
+  return {
+    score: r.score,
+    execution_time: Math.round(r.seconds),
+    output: summary.join('\n'),
+    output_format: 'text',
+    test_output_format: 'text',
+    visibility: 'visible',
+    stdout_visibility: 'hidden',
+    // Stored with the submission for the instructor, not shown to the student.
+    extra_data: { assignment: r.assignment, submission: r.submission, seed: r.seed, grader_version: r.environment.grader_version },
+    tests: r.checks.map((c, i) => test(c, i, hiddenVisibility)),
+  };
+}
+
+export const gradescopeReporter: SubmissionReporter = {
+  name: 'gradescope',
+  file: 'results.json',
+  describe: "Gradescope's results.json (hidden cases redacted)",
+  render: (r, opts) => JSON.stringify(gradescopeResults(r, opts), null, 2) + '\n',
+};

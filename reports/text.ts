@@ -1,0 +1,85 @@
+/** Words and numbers every text-like report shares, so they all say the same thing. */
+import { fmt } from '../harness/checks/compare.ts';
+import type { CaseResult, CheckResult, Status, SubmissionResult } from '../harness/results/types.ts';
+
+export const pts = (x: number) => (Number.isInteger(x) ? String(x) : x.toFixed(2));
+
+export const STATUS_WORD: Record<Status, string> = {
+  passed: 'passed', failed: 'failed', error: 'error', timeout: 'timed out', skipped: 'skipped',
+};
+
+export const isBad = (s: Status) => s === 'failed' || s === 'error' || s === 'timeout';
+
+export const passedCount = (r: SubmissionResult) => r.checks.filter((c) => c.status === 'passed').length;
+
+export function environmentLine(r: SubmissionResult): string {
+  const env = r.environment;
+  const mods = Object.entries(env.modules).map(([k, v]) => `${k} ${v}`).join(', ');
+  return `Python ${env.python ?? '?'}${mods ? `, ${mods}` : ''}; sandbox: ${env.sandbox}; dlgrade ${env.grader_version}`;
+}
+
+export const caseLabel = (k: CaseResult) => `${k.hidden ? 'hidden case' : 'case'} ${k.name}`;
+
+/**
+ * What a hidden case may say where students read it before the deadline: which output is off
+ * and by how much, never the values, the index or the traceback, all of which come from inputs
+ * the student should not be able to reconstruct.
+ */
+export function redactedMessage(k: CaseResult): string {
+  if (k.status === 'timeout') return 'timed out on these inputs';
+  if (k.status === 'skipped') return k.message;
+  if (k.status === 'error') return 'raised an error on these inputs (details are withheld for hidden cases)';
+  const failed = k.comparisons.filter((c) => !c.passed);
+  if (!failed.length) return 'failed (details are withheld for hidden cases)';
+  return failed.map((c) => {
+    if (c.metric === 'property') return `${c.output}: does not hold`;
+    if (c.value === null) return `${c.output}: wrong shape, or nothing returned`;
+    return `${c.output}: ${c.metric} ${fmt(c.value)} > ${fmt(c.bar)}`;
+  }).join('; ');
+}
+
+/**
+ * The lines explaining a check that did not pass: each case that did not pass, its traceback,
+ * the hint. With `redactHidden`, hidden cases say only what redactedMessage allows.
+ */
+export function checkDetails(c: CheckResult, opts: { redactHidden?: boolean; tracebacks?: boolean } = {}): string[] {
+  const lines: string[] = [];
+  for (const k of c.cases) {
+    if (k.status === 'passed') continue;
+    const hide = k.hidden && opts.redactHidden;
+    lines.push(`${caseLabel(k)} [${STATUS_WORD[k.status]}]: ${hide ? redactedMessage(k) : k.message}`);
+    if (k.traceback && !hide && opts.tracebacks !== false) lines.push(...k.traceback.replace(/\s+$/, '').split('\n').map((l) => `    ${l}`));
+  }
+  if (c.hint) lines.push(`hint: ${c.hint}`);
+  return lines;
+}
+
+/** The check's one-line message, redacted when it comes from a hidden case. */
+export function checkMessage(c: CheckResult, opts: { redactHidden?: boolean } = {}): string {
+  if (!opts.redactHidden || c.status === 'passed') return c.message;
+  const bad = c.cases.find((k) => k.status === c.status);
+  return bad?.hidden ? `${caseLabel(bad)}: ${redactedMessage(bad)}` : c.message;
+}
+
+/** The end of a long text, marked as cut, so reports stay readable. */
+export function tail(text: string, maxLines: number, maxChars = 8000): string {
+  let lines = text.replace(/\s+$/, '').split('\n');
+  let cut = false;
+  if (lines.length > maxLines) {
+    lines = lines.slice(-maxLines);
+    cut = true;
+  }
+  let s = lines.join('\n');
+  if (s.length > maxChars) {
+    s = s.slice(-maxChars);
+    cut = true;
+  }
+  return cut ? `[… earlier output cut …]\n${s}` : s;
+}
+
+/**
+ * Control characters (a student's ANSI colours, a stray NUL or bell) written as visible \xNN:
+ * they mean nothing in a report and some renderers choke on them. Tabs and newlines stay.
+ */
+export const visibleControls = (s: string) =>
+  s.replace(/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`);
