@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs what dlgrade needs on a fresh Debian machine, and nothing twice: the interpreter's
-# numpy for the packs that pin numpy 1.x, bubblewrap for the sandbox, and the npm packages.
+# numpy for the packs that pin numpy 1.x, bubblewrap for the sandbox, and the npm packages;
+# for `npm run bench`: pytest for that interpreter (baseline 1) and GNU time (CPU and memory).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-debs=(python3-numpy python3-scipy python3-yaml)
+debs=(python3-numpy python3-scipy python3-yaml python3-pytest time)
 missing=()
 for p in "${debs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
