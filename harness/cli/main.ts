@@ -319,6 +319,13 @@ async function grade(dir: string, assignment: string, out: string, o: GradeComma
     },
   });
   progress.finish();
+  // A resumed batch kept earlier results: the class reports cover them too.
+  const graded = new Set(entries.map((e) => e.result.submission));
+  for (const r of results) {
+    if (!r || graded.has(r.submission)) continue;
+    const files = { json: 'result.json', ...writeSubmissionReports(path.join(out, r.submission), r, reports.filter((n) => n !== 'json'), o.reportOptions) };
+    entries.push({ result: r, dir: r.submission, files });
+  }
   const batchFiles = writeBatchReports(out, entries, reports, o.reportOptions);
   console.log(`Graded ${results.length} submissions in ${((Date.now() - started) / 1000).toFixed(1)} s (seed ${seed}); ${batchFiles.map((f) => path.join(out, f)).join(', ') || path.join(out, 'gradebook.csv')}`);
   return failures ? 1 : 0;

@@ -99,7 +99,9 @@ export function preflight(pack: Pack, seed: string, only?: string[], skip?: stri
   for (const check of checks) {
     for (const c of check.cases) {
       try {
-        runStepsWithoutOutputs(check.expect ?? [], buildInputs(check, c, seed));
+        const inputs = buildInputs(check, c, seed);
+        // A train check's steps need its data set, which the CLI checks before this (checkData).
+        if (!check.train) runStepsWithoutOutputs(check.expect ?? [], inputs);
       } catch (e) {
         throw new SpecError(file, `check ${check.id}, case ${c.name}`, `${(e as Error).message.replace(/^check \S+, case \S+, /, '')} (nobody was graded)`);
       }

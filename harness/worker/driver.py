@@ -354,6 +354,10 @@ def sweep(me):
 
 def load_probe(path, probes):
     if path not in probes:
+        # A pack's probes may share helpers beside them; appended so the student's modules win.
+        here = os.path.dirname(path)
+        if here not in sys.path:
+            sys.path.append(here)
         spec = importlib.util.spec_from_file_location("dlgrade_probe_" + _str(_len(probes)), path)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)

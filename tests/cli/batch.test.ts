@@ -86,7 +86,7 @@ describe('dlgrade grade, killed and run again', () => {
       expectValidResult(r);
       expect(r.seed).toBe(batch.seed);
       expect(r.score).toBe(r.max_score);
-      expect(fs.readdirSync(path.join(out, name))).toEqual(['result.json']);
+      expect(fs.readdirSync(path.join(out, name))).toContain('result.json');
     }
     expect(fs.readFileSync(path.join(out, 'gradebook.csv'), 'utf8').trim().split('\n')).toHaveLength(7);
 

@@ -62,7 +62,7 @@ describe('dlgrade init', () => {
     const readme = fs.readFileSync(path.join(repo, 'README.md'), 'utf8');
     expect(readme).toContain('npx --yes --package="github:example-course/dlgrade#v0.1.0" -- dlgrade check . --assignment mlp-numpy');
     expect(readme).toMatch(/\| 1 \| `fc_forward` \| 2 \| fc forward \(through flatten\) \|/);
-    expect(readme).toContain('36 points in all.');
+    expect(readme).toContain('40 points in all.');
     const w = workflows(repo);
     expect(w.github.env.DLGRADE_SOURCE).toBe('github:example-course/dlgrade#v0.1.0');
     expect(w.gitlab.dlgrade.variables.DLGRADE_SOURCE).toBe('github:example-course/dlgrade#v0.1.0');
@@ -86,16 +86,16 @@ describe('dlgrade init', () => {
     const [command] = commands(workflows(repo));
     const starter = await runAsCi(command, repo);
     expect(starter.exitCode, starter.stderr).toBe(1);
-    expect(starter.stdout).toMatch(/Score 0\/36/);
+    expect(starter.stdout).toMatch(/Score 0\/40/);
     const [suite] = parseJunit(fs.readFileSync(path.join(repo, 'dlgrade-report/junit.xml'), 'utf8'));
-    expect(suite.counts.tests).toBe(21);
-    expect(suite.counts.failures + suite.counts.errors).toBe(21);
+    expect(suite.counts.tests).toBe(22);
+    expect(suite.counts.failures + suite.counts.errors).toBe(22);
 
     // The student finishes the work: the solution's files replace the starter's.
     fs.cpSync(path.join(pack, 'solution'), repo, { recursive: true });
     const solved = await runAsCi(command, repo);
     expect(solved.exitCode, solved.stdout + solved.stderr).toBe(0);
-    expect(solved.stdout).toMatch(/Score 36\/36/);
-    expect(fs.readFileSync(path.join(repo, 'dlgrade-report/summary.md'), 'utf8')).toMatch(/^## ✅ mlp-numpy: 36\/36 points/);
+    expect(solved.stdout).toMatch(/Score 40\/40/);
+    expect(fs.readFileSync(path.join(repo, 'dlgrade-report/summary.md'), 'utf8')).toMatch(/^## ✅ mlp-numpy: 40\/40 points/);
   });
 });

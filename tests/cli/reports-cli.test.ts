@@ -47,7 +47,7 @@ describe('dlgrade grade', () => {
     const index = fs.readFileSync(path.join(out, 'index.html'), 'utf8');
     expect(index).toContain('href="alice/report.html"');
     expect(index).toMatch(/class="rate">50%/);
-    expect(fs.readFileSync(path.join(out, 'gradebook.csv'), 'utf8')).toBe('submission,gelu_forward,gelu_backward,softmax,score,max_score,errors\nalice,1,2,1,4,4,\nbob,0,0,0,0,4,\n');
+    expect(fs.readFileSync(path.join(out, 'gradebook.csv'), 'utf8')).toBe('submission,gelu_forward,gelu_backward,softmax,score,max_score,pending,errors\nalice,1,2,1,4,4,0,\nbob,0,0,0,0,4,0,\n');
   });
 
   it('writes only the chosen reports, and refuses an unknown one', async () => {
@@ -57,7 +57,7 @@ describe('dlgrade grade', () => {
     const r = await cli(['grade', subs, '--assignment', 'mlp-numpy', '--out', out, '--only', 'softmax', '--reports', 'junit']);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(fs.readdirSync(path.join(out, 'alice')).sort()).toEqual(['junit.xml', 'result.json']);
-    expect(fs.readdirSync(out).sort()).toEqual(['alice', 'gradebook.csv']);
+    expect(fs.readdirSync(out).sort()).toEqual(['alice', 'batch.json', 'gradebook.csv']);
     const bad = await cli(['grade', subs, '--assignment', 'mlp-numpy', '--out', out, '--reports', 'pdf']);
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr).toMatch(/unknown report "pdf"/);

@@ -97,7 +97,7 @@ describe('mlp-numpy: TinyNet trained by the student, parameters scored by the gr
     }]);
     const c = check(await grade('mlp-numpy', dir, { only: ['tinynet_train'] }));
     expect(c.status).toBe('failed');
-    expect(c.message).toMatch(/returned model could not be evaluated: fc_forward: .* but w is \[256,784\]/);
+    expect(c.message).toMatch(/(returned model could not be evaluated|what your code returned cannot be used): fc_forward: .* but w is \[256,784\]/);
   });
 });
 
@@ -134,24 +134,27 @@ describe('train-predict: a model of the student\'s design predicts images that c
         '    def fit(self, images, labels, epochs):',
         '        import os, shutil',
         '        root = os.path.dirname(os.getcwd())',
-        '        for d, _, files in os.walk(root):',
+        '        # The workspace itself may not be listable by the worker\'s user: walk what it can reach.',
+        '        for top in [root] + [os.path.join(root, d) for d in ("in", "submission", "tmp", "grader", "out")]:',
+        '          for d, _, files in os.walk(top):',
         '            for f in files:',
         '                src = os.path.join(d, f)',
-        '                shutil.copyfile(src, os.path.join(os.environ["DLGRADE_TEST_SPY"], os.path.relpath(src, root).replace(os.sep, "__")))',
+        '                if not os.access(src, os.R_OK): continue',
+        `                shutil.copyfile(src, os.path.join(${JSON.stringify(spy)}, os.path.relpath(src, root).replace(os.sep, "__")))`,
         '',
       ].join('\n'),
     }]);
-    process.env.DLGRADE_TEST_SPY = spy;
-    try {
-      expect(check(await grade(PREDICT, dir)).status).toBe('passed');
-    } finally {
-      delete process.env.DLGRADE_TEST_SPY;
-    }
+    // Unsandboxed, so that the spy can write outside its workspace (the worker runs as a user of
+    // its own: the folder must be writable to it, and the interpreter outside root's home).
+    fs.chmodSync(spy, 0o777);
+    fs.chmodSync(scratch, 0o711);
+    const graded = check(await grade(PREDICT, dir, { sandbox: false, python: '/usr/bin/python3' }));
+    expect(graded.status, graded.message).toBe("passed");
     const seen = fs.readdirSync(spy);
     // The spy saw the inputs: the training images and the held-out images, without labels.
-    expect(seen).toContain('io__centroid_train__fashion__in__train_images.npy');
-    expect(seen).toContain('io__centroid_train__fashion__in__test_images.npy');
-    expect(seen.filter((f) => /label/.test(f))).toEqual(['io__centroid_train__fashion__in__train_labels.npy']);
+    expect(seen.some((f) => /^in__\d+__train_images\.npy$/.test(f))).toBe(true);
+    expect(seen.some((f) => /^in__\d+__test_images\.npy$/.test(f))).toBe(true);
+    expect(seen.filter((f) => /label/.test(f)).every((f) => /^in__\d+__train_labels\.npy$/.test(f))).toBe(true);
     const heldOut = trainData(loadPack(PREDICT).spec.checks[0].train!, 'any draw').kept.test_labels;
     expect(heldOut.shape).toEqual([500]);
     for (const f of seen.filter((x) => x.endsWith('.npy'))) {

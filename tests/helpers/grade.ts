@@ -27,10 +27,10 @@ export async function testIsolation(python: string, sandbox?: boolean): Promise<
   return resolveIsolation({ sandbox: sandbox ?? !!(await findBubblewrap()), python });
 }
 
-export async function grade(pack: string, dir: string, opts: { only?: string[]; seed?: string; data?: string } = {}): Promise<SubmissionResult> {
+export async function grade(pack: string, dir: string, opts: { only?: string[]; seed?: string; data?: string; sandbox?: boolean; python?: string } = {}): Promise<SubmissionResult> {
   const p = loadPack(pack);
-  const python = await resolvePython(p.spec.python);
-  const r = await gradeSubmission(p, dir, { seed: opts.seed ?? 'test-seed', python, isolation: await testIsolation(python.executable), only: opts.only, data: opts.data });
+  const python = await resolvePython(p.spec.python, opts.python);
+  const r = await gradeSubmission(p, dir, { seed: opts.seed ?? 'test-seed', python, isolation: await testIsolation(python.executable, opts.sandbox), only: opts.only, data: opts.data });
   expectValidResult(r);
   return r;
 }
