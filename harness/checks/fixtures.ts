@@ -5,11 +5,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { findOp } from '../../reference/registry.ts';
 import type { Pack } from '../spec/types.ts';
 import { encodeNpz } from '../tensor/npz.ts';
-import { scalar } from '../tensor/tensor.ts';
-import type { Values } from './expect.ts';
+import { type Values, runStepsWithoutOutputs } from './expect.ts';
 import { buildInputs } from './inputs.ts';
 
 /** The files of one pack's fixtures: relative path → bytes. */
@@ -29,27 +27,10 @@ export function packFixtures(pack: Pack): Map<string, Uint8Array> {
   return files;
 }
 
-/** Runs the steps that need nothing the student returns (a dropout mask, say) and keeps their outputs. */
+/** The outputs of the steps that need nothing the student returns (a dropout mask, say). */
 function expectedWithoutStudent(steps: NonNullable<Pack['spec']['checks'][number]['expect']>, inputs: Values): Values {
-  const env: Values = { ...inputs };
-  const produced: Values = {};
-  for (const step of steps) {
-    const op = findOp(step.op)!;
-    const args: Values = {};
-    let runnable = true;
-    for (const name of op.inputs) {
-      const source = step.in?.[name] ?? name;
-      if (typeof source === 'number') args[name] = scalar(source);
-      else if (env[source]) args[name] = env[source];
-      else if (!(op.defaults && name in op.defaults)) runnable = false;
-    }
-    if (!runnable) continue;
-    for (const [name, value] of Object.entries(op.run(args))) {
-      env[step.out?.[name] ?? name] = value;
-      produced[step.out?.[name] ?? name] = value;
-    }
-  }
-  return produced;
+  const env = runStepsWithoutOutputs(steps, inputs);
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !(name in inputs)));
 }
 
 /** Writes the fixtures under dir (replacing the pack's folder), or lists what differs when check is set. */

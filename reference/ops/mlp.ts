@@ -4,6 +4,7 @@
  */
 import { type Tensor, scalar } from '../../harness/tensor/tensor.ts';
 import type { RefOp } from '../op.ts';
+import { defineOp } from './args.ts';
 import {
   dropoutBackward,
   fcBackward,
@@ -31,39 +32,6 @@ export * from './layers.ts';
 export * from './losses.ts';
 export * from './optim.ts';
 
-type Args = {
-  /** The named input array (or its default as a 0-d array). */
-  t(name: string): Tensor;
-  /** The named input, which must hold a single value. */
-  n(name: string): number;
-};
-
-/**
- * A RefOp whose run checks the given names first: an unknown name is almost always a typo for
- * an input that has a default, and would otherwise be ignored in favour of that default.
- */
-function defineOp(spec: Omit<RefOp, 'run'>, body: (a: Args) => Record<string, Tensor>): RefOp {
-  const known = new Set(spec.inputs);
-  return {
-    ...spec,
-    run(given) {
-      for (const name of Object.keys(given)) {
-        if (!known.has(name)) throw new Error(`${spec.name}: unknown input '${name}' (expects ${spec.inputs.join(', ')})`);
-      }
-      const t = (name: string): Tensor => {
-        const value = given[name] ?? (spec.defaults && name in spec.defaults ? scalar(spec.defaults[name]) : undefined);
-        if (!value) throw new Error(`${spec.name}: missing input '${name}'`);
-        return value;
-      };
-      const n = (name: string): number => {
-        const value = t(name);
-        if (value.data.length !== 1) throw new Error(`${spec.name}: ${name} must be a scalar, got shape [${value.shape}]`);
-        return value.data[0];
-      };
-      return body({ t, n });
-    },
-  };
-}
 
 const ADAM_DEFAULTS = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
 
