@@ -11,6 +11,8 @@ export interface RefOp {
   inputs: string[];
   /** Inputs that may be left out, with the value used then. */
   defaults?: Record<string, number>;
+  /** Inputs that may be absent altogether (the later layers of a stack of any depth). */
+  optional?: string[];
   outputs: string[];
   run(inputs: Record<string, Tensor>): Record<string, Tensor>;
 }

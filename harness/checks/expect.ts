@@ -21,6 +21,7 @@ export function runSteps(steps: StepSpec[], values: Values): Values {
       if (typeof source === 'number') args[name] = scalar(source);
       else if (env[source]) args[name] = env[source];
       else if (op.defaults && name in op.defaults) args[name] = scalar(op.defaults[name]);
+      else if (op.optional?.includes(name)) continue;
       else throw new Error(`reference op ${op.name}: input "${name}" has no value (looked for "${source}")`);
     }
     let result: Values;

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Pack } from '../spec/types.ts';
+import type { CheckSpec, Pack } from '../spec/types.ts';
 import { encodeNpz } from '../tensor/npz.ts';
 import { type Values, runStepsWithoutOutputs } from './expect.ts';
 import { buildInputs } from './inputs.ts';
@@ -19,18 +19,28 @@ export function packFixtures(pack: Pack): Map<string, Uint8Array> {
     for (const c of check.cases) {
       if (c.hidden) continue;
       const inputs = buildInputs(check, c, 'fixtures');
-      files.set(`${check.id}/${c.name}.inputs.npz`, encodeNpz(inputs));
-      const expected = expectedWithoutStudent(check.expect ?? [], inputs);
-      if (Object.keys(expected).length) files.set(`${check.id}/${c.name}.expected.npz`, encodeNpz(expected));
+      // Deflated, as np.savez_compressed writes them: a pack's weights can run to megabytes.
+      files.set(`${check.id}/${c.name}.inputs.npz`, encodeNpz(inputs, { compress: true }));
+      const expected = expectedWithoutStudent(check, inputs);
+      if (Object.keys(expected).length) files.set(`${check.id}/${c.name}.expected.npz`, encodeNpz(expected, { compress: true }));
     }
   }
   return files;
 }
 
-/** The outputs of the steps that need nothing the student returns (a dropout mask, say). */
-function expectedWithoutStudent(steps: NonNullable<Pack['spec']['checks'][number]['expect']>, inputs: Values): Values {
-  const env = runStepsWithoutOutputs(steps, inputs);
-  return Object.fromEntries(Object.entries(env).filter(([name]) => !(name in inputs)));
+/**
+ * The expected values a check compares with (known mistakes' included) that need nothing the
+ * student returns; intermediate values of the steps are left out.
+ */
+function expectedWithoutStudent(check: CheckSpec, inputs: Values): Values {
+  const env = runStepsWithoutOutputs(check.expect ?? [], inputs);
+  const used = new Set<string>();
+  for (const c of check.compare ?? []) {
+    for (const e of c.expected === undefined ? [c.output] : [c.expected].flat()) used.add(e);
+    for (const m of c.mistakes ?? []) used.add(m.expected);
+  }
+  for (const p of check.properties ?? []) for (const v of Object.values(p.args ?? {})) if (typeof v === 'string') used.add(v);
+  return Object.fromEntries(Object.entries(env).filter(([name, v]) => used.has(name) && v !== inputs[name]));
 }
 
 /** Writes the fixtures under dir (replacing the pack's folder), or lists what differs when check is set. */

@@ -12,8 +12,10 @@ export function buildInputs(check: CheckSpec, c: CaseSpec, gradeSeed: string): R
   const out: Record<string, Tensor> = {};
   // Sorted so that adding an input to a case does not reshuffle the others' random values.
   for (const name of Object.keys(c.inputs ?? {}).sort()) {
+    const spec = c.inputs![name];
+    if (typeof spec === 'string') continue; // a text input: textInputs
     try {
-      out[name] = buildInput(c.inputs![name], rng);
+      out[name] = buildInput(spec, rng);
     } catch (e) {
       throw new Error(`check ${check.id}, case ${c.name}, input ${name}: ${(e as Error).message}`);
     }
@@ -21,7 +23,12 @@ export function buildInputs(check: CheckSpec, c: CaseSpec, gradeSeed: string): R
   return out;
 }
 
-export function buildInput(spec: InputSpec, rng: Rng): Tensor {
+/** A case's text inputs (device names, say): handed to the probe as Python strs, not arrays. */
+export function textInputs(c: CaseSpec): Record<string, string> {
+  return Object.fromEntries(Object.entries(c.inputs ?? {}).filter((e): e is [string, string] => typeof e[1] === 'string'));
+}
+
+export function buildInput(spec: Exclude<InputSpec, string>, rng: Rng): Tensor {
   if (typeof spec === 'number') return literal(spec, 'float64');
   if (typeof spec === 'boolean') return literal(spec, 'bool');
   if (Array.isArray(spec)) return literal(spec, 'float64');

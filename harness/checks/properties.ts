@@ -199,6 +199,30 @@ export const PROPERTIES: Record<string, Property> = {
     return { passed: false, value: acc, bar, message: `${what} ${fmt(acc)} < bar ${fmt(bar)} on ${n} images${solution}${why}` };
   },
 
+  /** Two outputs that must not be equal: dropout's masks in two training passes, say. */
+  differs(args) {
+    const a = tensorArg(args, 'a'), b = tensorArg(args, 'b');
+    const what = label(args, 'outputs');
+    if (a.shape.join() !== b.shape.join()) return { passed: true, message: `${what}: shapes differ (${a.shape}) and (${b.shape})` };
+    const i = a.data.findIndex((x, k) => !(relError(x, b.data[k]) <= 1e-12));
+    return i >= 0
+      ? { passed: true, message: `${what}: differ (first at [${unravel(i, a.shape)}])` }
+      : { passed: false, message: `${what}: identical, element for element` };
+  },
+
+  /** A series (a training loss per epoch) ends lower than it starts, every value finite. */
+  decreases(args) {
+    const s = tensorArg(args, 'series');
+    const what = label(args, 'series');
+    if (s.data.length < 2) return { passed: false, message: `${what}: ${s.data.length} value${s.data.length === 1 ? '' : 's'}, need at least 2` };
+    const bad = s.data.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) return { passed: false, message: `${what}: value ${bad + 1} is ${s.data[bad]} (training diverged?)` };
+    const first = s.data[0], last = s.data[s.data.length - 1];
+    return last < first
+      ? { passed: true, message: `${what} went down: ${fmt(first)} to ${fmt(last)}` }
+      : { passed: false, message: `${what} did not go down: ${fmt(first)} at the start, ${fmt(last)} at the end` };
+  },
+
   /** Two runs with the same seed give the same output. */
   deterministic(args) {
     const a = tensorArg(args, 'a'), b = tensorArg(args, 'b');

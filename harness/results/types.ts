@@ -52,7 +52,7 @@ export interface Environment {
   grader_version: string;
   node: string;
   /** The runner's tags (cpu, gpu, cuda, mps) and devices. */
-  runner: { tags: string[]; source: 'detected' | 'given'; devices: { name: string; kind: string; model?: string; memory_gib?: number; cores?: number }[] };
+  runner: { tags: string[]; source: 'detected' | 'given'; devices: { name: string; kind: string; model?: string; memory_gib?: number; cores?: number }[]; torch?: string | null };
 }
 
 export interface SubmissionResult {

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { AnswerError, answerValue, expressionPoints, evaluateExpression, loadExpressionEngine, readAnswers } from '../checks/answers.ts';
-import { buildInputs } from '../checks/inputs.ts';
+import { buildInputs, textInputs } from '../checks/inputs.ts';
 import { judgeCase } from '../checks/judge.ts';
 import type { Values } from '../checks/expect.ts';
 import type { PythonEnvironment } from '../python/environment.ts';
@@ -22,6 +22,7 @@ import { decodeNpy, writeNpy, writeNpyBytes } from '../tensor/npy.ts';
 import { DEFAULT_WORKER_LIMITS, type WorkerLimits, formatBytes } from '../worker/limits.ts';
 import type { Isolation } from '../worker/sandbox.ts';
 import { type NotebookReport, Worker } from '../worker/worker.ts';
+import { type TimedCase, parityCase } from './parity.ts';
 import { type Workspace, createWorkspace } from './workspace.ts';
 import { GRADER_VERSION } from './version.ts';
 
@@ -96,7 +97,7 @@ export async function gradeSubmission(pack: Pack, submissionDir: string, opts: G
     environment: {
       python: opts.python.python, executable: opts.python.executable, platform: opts.python.platform,
       modules: opts.python.modules, sandbox: describeIsolation(opts.isolation, limits), grader_version: GRADER_VERSION, node: process.version,
-      runner: { tags: runner.tags, source: runner.source, devices: runner.devices },
+      runner: { tags: runner.tags, source: runner.source, devices: runner.devices, torch: runner.torch },
     },
     checks: [],
     errors: [...(opts.notes ?? [])],
@@ -193,8 +194,8 @@ export async function gradeSubmission(pack: Pack, submissionDir: string, opts: G
 
 let requests = 0;
 
-/** A case's result, with the curves its outputs held until the check gathers them. */
-type ProbeCaseResult = CaseResult & { curves?: Curve[] };
+/** A case's result, with what the check gathers from it: curves, and parity's timing and accuracy. */
+type ProbeCaseResult = TimedCase & { curves?: Curve[] };
 
 async function runProbeCase(
   pack: Pack, check: CheckSpec, c: CaseSpec, opts: GradeOptions, ws: Workspace,
@@ -208,7 +209,9 @@ async function runProbeCase(
   try {
     inputs = buildInputs(check, c, seed);
     if (check.train) {
-      train = trainData(check.train, c.hidden ? `${seed}/${check.id}/${c.name}` : `published/${check.id}/${c.name}`, opts.data);
+      // Each case draws its own examples, except where cases compare devices: those train on the same.
+      const draw = check.parity ? check.id : `${check.id}/${c.name}`;
+      train = trainData(check.train, c.hidden ? `${seed}/${draw}` : `published/${draw}`, opts.data);
       notes.add(`training data: ${train.data.name}, ${train.data.source}`);
     }
   } catch (e) {
@@ -229,8 +232,17 @@ async function runProbeCase(
   const w = await getWorker();
   if (typeof w === 'string') return caseResult(c, 'error', `the Python worker could not start: ${w}`, seconds());
   const probe = path.join(ws.grader, 'probes', path.relative(path.join(pack.dir, 'probes'), pack.probes[check.probe!]));
+  const text = textInputs(c);
+  if (check.parity) {
+    // Device start-up (a CUDA context, cuDNN) before the timed run, so it is not counted.
+    const warm = await w.run(probe, files, `${outDir}-warm`, Math.max(0.1, timeoutSeconds - seconds()), { text, entry: 'warm_up' });
+    if (warm.status !== 'ok') {
+      const why = warm.status === 'error' ? warm.error.message : warm.status === 'died' ? warm.message : 'it ran out of time';
+      return caseResult(c, warm.status === 'timeout' ? 'timeout' : 'error', `warming up the device failed: ${why}`, seconds());
+    }
+  }
   // The limit is wall time, starting a fresh worker included: a check never runs past it.
-  const outcome = await w.run(probe, files, outDir, Math.max(0.1, timeoutSeconds - seconds()));
+  const outcome = await w.run(probe, files, outDir, Math.max(0.1, timeoutSeconds - seconds()), { text });
   switch (outcome.status) {
     case 'timeout':
       if (check.train && timeoutSeconds >= check.train.seconds - 1) {
@@ -248,7 +260,7 @@ async function runProbeCase(
     if (typeof t === 'string') return caseResult(c, 'error', `output ${name}: ${t}`, seconds());
     got[name] = t;
   }
-  if (train) return judgedTraining(check, c, inputs, got, train, seconds);
+  if (train) return { ...judgedTraining(check, c, inputs, got, train, seconds), timed: outcome.seconds };
   const result = judged(check, c, inputs, got, seconds());
   if (result.status === 'failed' && check.selfcheck && w.alive) {
     const note = await selfCheck(check, c, seed, inDir, probe, files, got, result, w, Math.max(1, timeoutSeconds - seconds()));
@@ -262,9 +274,12 @@ function judgedTraining(check: CheckSpec, c: CaseSpec, inputs: Values, got: Valu
   for (const [name, t] of Object.entries(train.sent)) if (!isByteArray(t)) values[name] = t;
   if (JSON.stringify([check.expect, check.properties]).includes('"test_images"')) values.test_images = train.testImages();
   const curves = curvesOf(check, c, got);
-  let r: CaseResult;
+  let r: ProbeCaseResult;
   try {
     r = judged(check, c, values, got, seconds());
+    const scored = (check.properties ?? []).findIndex((p) => p.assert === 'accuracy_at_least');
+    const accuracy = scored >= 0 ? r.comparisons[scored]?.value : null;
+    if (typeof accuracy === 'number') r.accuracy = accuracy;
   } catch (e) {
     // The reference evaluates what the student's training returned: parameters of the wrong
     // shape are their mistake, reported as such.
@@ -467,9 +482,10 @@ export function skippedCheck(check: CheckSpec, why: string): CheckResult {
 
 const SEVERITY: Status[] = ['error', 'timeout', 'failed', 'skipped', 'passed'];
 
-function summarize(check: CheckSpec, withCurves: ProbeCaseResult[], seconds: number): CheckResult {
-  const curves = withCurves.flatMap((c) => c.curves ?? []);
-  const cases: CaseResult[] = withCurves.map(({ curves: _, ...c }) => c);
+function summarize(check: CheckSpec, gathered: ProbeCaseResult[], seconds: number): CheckResult {
+  const curves = gathered.flatMap((c) => c.curves ?? []);
+  const cases: CaseResult[] = gathered.map(({ curves: _, timed: __, accuracy: ___, ...c }) => c);
+  if (check.parity) cases.push(parityCase(check.parity, gathered));
   const status = SEVERITY.find((s) => cases.some((c) => c.status === s)) ?? 'passed';
   const bad = cases.find((c) => c.status === status);
   const message = status === 'passed'

@@ -93,6 +93,14 @@ export function loadPack(nameOrPath: string): Pack {
       if (!PROPERTIES[p.assert]) throw new SpecError(file, at(`/properties/${j}/assert`), `unknown property "${p.assert}" (known: ${Object.keys(PROPERTIES).join(', ')})`);
     });
     if (check.train && check.kind !== 'train') throw new SpecError(file, at('/train'), `only train checks have a training budget (this check is ${check.kind})`);
+    if (check.parity) {
+      if (check.kind !== 'train') throw new SpecError(file, at('/parity'), `only train checks compare devices (this check is ${check.kind})`);
+      if (!check.properties?.some((p) => p.assert === 'accuracy_at_least')) throw new SpecError(file, at('/parity'), 'parity compares held-out accuracies: the check needs an accuracy_at_least property');
+      for (const side of ['fast', 'slow'] as const) {
+        if (!caseNames.has(check.parity[side])) throw new SpecError(file, at(`/parity/${side}`), `no case named "${check.parity[side]}" (cases: ${[...caseNames].join(', ')})`);
+      }
+      if (check.parity.fast === check.parity.slow) throw new SpecError(file, at('/parity'), 'fast and slow must be two different cases');
+    }
     if (check.kind === 'train') {
       check.cases.forEach((c, j) => {
         const clash = Object.keys(c.inputs ?? {}).find((n) => (TRAIN_VALUES as readonly string[]).includes(n));

@@ -14,6 +14,8 @@ export type CheckKind = 'compare' | 'gradient' | 'property' | 'step' | 'answer' 
 export type InputSpec =
   | number
   | boolean
+  /** A Python str for the probe (a device name, a class name): never an array, never seen by the reference. */
+  | string
   | unknown[]
   | {
       value?: unknown;
@@ -104,7 +106,19 @@ export interface CheckSpec {
   compare?: ComparisonSpec[];
   properties?: PropertySpec[];
   train?: TrainSpec;
+  parity?: ParitySpec;
   selfcheck?: SelfCheckSpec;
+}
+
+/**
+ * The same training on two devices (see assignment.schema.json, definitions.parity): the grader
+ * times each case's training request itself, after an untimed warm_up, and compares.
+ */
+export interface ParitySpec {
+  fast: string;
+  slow: string;
+  speedup: number;
+  accuracy_gap: number;
 }
 
 /**

@@ -393,9 +393,25 @@ def self_check(msg, probes):
     return values
 
 
+ENTRIES = ("run", "warm_up")
+
+
 def run_probe(msg, probes, root):
     inputs = load_inputs(msg["inputs"])
-    result = load_probe(msg["probe"], probes).run(inputs)
+    # Text inputs (a device name) come in the request itself: they are not arrays.
+    for name, value in (msg.get("text") or {}).items():
+        inputs[_str(name)] = _str(value)
+    entry = msg.get("entry", "run")
+    if entry not in ENTRIES:
+        raise BadOutput("unknown probe entry %s" % _repr(entry)[:40])
+    probe = load_probe(msg["probe"], probes)
+    if entry == "warm_up":
+        # Untimed device start-up before a timed run; a probe without one has nothing to warm.
+        warm = getattr(probe, "warm_up", None)
+        if warm is not None:
+            warm(inputs)
+        return {}
+    result = probe.run(inputs)
     if _type(result) is not dict:
         raise BadOutput("the probe returned %s instead of a dict of outputs" % _type(result).__name__)
     os.makedirs(msg["outdir"], exist_ok=True)

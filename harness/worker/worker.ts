@@ -52,6 +52,14 @@ export interface StudentError {
   traceback: string;
 }
 
+/** What a run request may carry besides its array inputs. */
+export interface RunExtras {
+  /** Text inputs (a device name): Python strs in the probe's inputs. */
+  text?: Record<string, string>;
+  /** The probe function to call: run (default), or warm_up, untimed start-up before a timed run. */
+  entry?: 'run' | 'warm_up';
+}
+
 export type RunOutcome =
   | { status: 'ok'; outputs: string[]; values: Record<string, number>; seconds: number }
   | { status: 'error'; error: StudentError; seconds: number }
@@ -271,7 +279,7 @@ export class Worker {
    * files (under its inputs folder). The outputs land in `outdir`, a new folder directly under
    * the outputs folder that this creates; the caller reads them from there.
    */
-  run(probe: string, inputs: Record<string, string>, outdir: string, timeoutSeconds: number): Promise<RunOutcome> {
+  run(probe: string, inputs: Record<string, string>, outdir: string, timeoutSeconds: number, extra: RunExtras = {}): Promise<RunOutcome> {
     if (!this.alive) return Promise.resolve({ status: 'died', message: `the worker process ${this.exited}`, seconds: 0 });
     if (this.pending) throw new Error('worker: one request at a time');
     if (path.dirname(outdir) !== this.opts.layout.outputs) throw new Error(`worker: ${outdir} is not a folder directly under ${this.opts.layout.outputs}`);
@@ -287,6 +295,8 @@ export class Worker {
       type: 'run', probe: this.toWorker(probe),
       inputs: Object.fromEntries(Object.entries(inputs).map(([k, f]) => [k, this.toWorker(f)])),
       outdir: this.toWorker(outdir),
+      ...(extra.text && Object.keys(extra.text).length ? { text: extra.text } : {}),
+      ...(extra.entry ? { entry: extra.entry } : {}),
     }, timeoutSeconds);
   }
 

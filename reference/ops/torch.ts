@@ -251,6 +251,7 @@ export const torchOps: RefOp[] = [
     name: 'linear_relu_stack',
     summary: 'logits of Linear, ReLU, ..., Linear with torch (out, in) weights w1, b1, ... (up to 4 layers); x (N, ...) is flattened',
     inputs: ['x', ...LAYER_NAMES],
+    optional: LAYER_NAMES.slice(2),
     outputs: ['scores'],
     run(given) {
       known('linear_relu_stack', given, ['x', ...LAYER_NAMES]);
@@ -262,6 +263,7 @@ export const torchOps: RefOp[] = [
     name: 'torch_mlp_sgd_epoch',
     summary: 'one epoch of SGD (CrossEntropyLoss, batches in order) on a Linear/ReLU stack: w1, b1, ... after it and the mean batch loss; accumulate: gradients never zeroed; softmax_first: softmax before the loss',
     inputs: SGD_INPUTS,
+    optional: LAYER_NAMES.slice(2),
     defaults: { accumulate: 0, softmax_first: 0 },
     outputs: [...LAYER_NAMES, 'mean_loss'],
     run(given) {
