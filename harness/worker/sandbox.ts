@@ -247,6 +247,26 @@ const BASE_ENV = {
   MPLBACKEND: 'Agg',
 };
 
+/** NVIDIA's device nodes (/dev/nvidia0, nvidiactl, nvidia-uvm, nvidia-caps/...) and /dev/dri's. */
+export function gpuDeviceNodes(dev = '/dev'): string[] {
+  const found: string[] = [];
+  const list = (dir: string): string[] => {
+    try {
+      return fs.readdirSync(dir).sort();
+    } catch {
+      return [];
+    }
+  };
+  for (const name of list(dev)) {
+    if (!name.startsWith('nvidia')) continue;
+    const p = path.join(dev, name);
+    if (name === 'nvidia-caps') found.push(...list(p).map((n) => path.join(p, n)));
+    else found.push(p);
+  }
+  found.push(...list(path.join(dev, 'dri')).map((n) => path.join(dev, 'dri', n)));
+  return found;
+}
+
 /** The path mapping alone, for building the driver's arguments before the command. */
 export function workerPaths(iso: Isolation, layout: WorkerLayout): (hostPath: string) => string {
   if (iso.kind === 'none') return (p) => p;
@@ -279,6 +299,11 @@ export function launchCommand(iso: Isolation, layout: WorkerLayout, roots: strin
     else if (st.isDirectory()) a.push('--ro-bind', dir, dir);
   }
   a.push('--proc', '/proc', '--dev', '/dev');
+  // A GPU runner's checks need the GPU inside: its device nodes, and /sys (read-only) where
+  // CUDA reads the PCI topology. Nothing of the kind is shown on a machine without one.
+  const gpu = gpuDeviceNodes();
+  for (const d of gpu) a.push('--dev-bind', d, d);
+  if (gpu.length && fs.existsSync('/sys')) a.push('--ro-bind', '/sys', '/sys');
   // A /tmp of its own, writable by the worker's user like any /tmp (bwrap makes it 0755, root's).
   if (iso.features.perms) a.push('--perms', '1777');
   if (iso.features.size) a.push('--size', String(256 * 1024 * 1024));

@@ -9,7 +9,7 @@ import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { resolvePython } from '../../harness/python/environment.ts';
 import { REPO_ROOT, loadPack } from '../../harness/spec/load.ts';
-import { type WorkerLayout, findBubblewrap, interpreterRoots, launchCommand, nextWorkerUid, resolveIsolation, runningAsRoot } from '../../harness/worker/sandbox.ts';
+import { type WorkerLayout, findBubblewrap, gpuDeviceNodes, interpreterRoots, launchCommand, nextWorkerUid, resolveIsolation, runningAsRoot } from '../../harness/worker/sandbox.ts';
 
 const bwrap = await findBubblewrap();
 if (!bwrap) console.warn('sandbox tests SKIPPED: bubblewrap is not installed (apt-get install -y bubblewrap)');
@@ -97,5 +97,17 @@ print("env", sorted(os.environ))`);
     expect(lines[4]).toBe('cannot raise');
     // The grader's environment (tokens, paths) does not come in.
     expect(lines[5]).toBe("env ['HOME', 'LANG', 'MKL_NUM_THREADS', 'MPLBACKEND', 'OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'PATH', 'PWD', 'PYTHONDONTWRITEBYTECODE', 'PYTHONHASHSEED', 'PYTHONNOUSERSITE', 'PYTHONUNBUFFERED', 'TMPDIR']");
+  });
+});
+
+describe('GPU device nodes shown to the sandbox', () => {
+  it("lists NVIDIA's nodes, their capability nodes and /dev/dri, and nothing else", () => {
+    const dev = fs.mkdtempSync(path.join(os.tmpdir(), 'dlgrade-dev-'));
+    for (const d of ['nvidia-caps', 'dri', 'pts']) fs.mkdirSync(path.join(dev, d));
+    for (const f of ['null', 'nvidia0', 'nvidiactl', 'nvidia-uvm', 'nvidia-caps/nvidia-cap1', 'dri/card0', 'dri/renderD128', 'pts/0']) fs.writeFileSync(path.join(dev, f), '');
+    expect(gpuDeviceNodes(dev).map((p) => path.relative(dev, p))).toEqual([
+      'nvidia-caps/nvidia-cap1', 'nvidia-uvm', 'nvidia0', 'nvidiactl', 'dri/card0', 'dri/renderD128',
+    ]);
+    expect(gpuDeviceNodes(path.join(dev, 'missing'))).toEqual([]);
   });
 });
