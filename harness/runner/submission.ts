@@ -60,6 +60,7 @@ export const effectiveLimits = (pack: Pack, override?: Partial<Limits>): Limits 
 
 export function workerLimits(l: Limits): WorkerLimits {
   return {
+    // 0: not limited (see usesCuda).
     memoryBytes: l.memory_bytes,
     processes: l.processes,
     fileBytes: l.file_bytes,
@@ -68,10 +69,17 @@ export function workerLimits(l: Limits): WorkerLimits {
   };
 }
 
+/**
+ * A CUDA context reserves tens of GiB of address space it never touches, so an address-space
+ * limit makes it fail to start: workers that may use the GPU run without one.
+ */
+export const usesCuda = (checks: CheckSpec[], runner: RunnerInfo): boolean =>
+  runner.tags.includes('cuda') && checks.some((c) => c.requires?.some((t) => t === 'gpu' || t === 'cuda'));
+
 /** What environment.sandbox says: the isolation, then the limits every worker ran under. */
 export const describeIsolation = (iso: Isolation, l: Limits): string =>
   `${iso.description}; limits: ${l.check_seconds} s per check, ${l.submission_seconds} s per submission, ` +
-  `memory ${formatBytes(l.memory_bytes)}, ${l.processes} processes, files up to ${formatBytes(l.file_bytes)}, ` +
+  `memory ${l.memory_bytes ? formatBytes(l.memory_bytes) : 'not limited (CUDA)'}, ${l.processes} processes, files up to ${formatBytes(l.file_bytes)}, ` +
   `output kept ${formatBytes(l.output_bytes)}`;
 
 export function selectChecks(checks: CheckSpec[], only: string[] = [], skip: string[] = []): CheckSpec[] {
@@ -82,10 +90,10 @@ export function selectChecks(checks: CheckSpec[], only: string[] = [], skip: str
 
 export async function gradeSubmission(pack: Pack, submissionDir: string, opts: GradeOptions): Promise<SubmissionResult> {
   const started = Date.now();
-  const limits = effectiveLimits(pack, opts.limits);
-  const deadline = started + limits.submission_seconds * 1000;
   const checks = selectChecks(pack.spec.checks, opts.only, opts.skip);
   const runner = opts.runner ?? CPU_RUNNER;
+  const limits = effectiveLimits(pack, { ...opts.limits, ...(usesCuda(checks, runner) ? { memory_bytes: 0 } : {}) });
+  const deadline = started + limits.submission_seconds * 1000;
   const result: SubmissionResult = {
     schema_version: 1,
     submission: opts.name ?? path.basename(path.resolve(submissionDir)),

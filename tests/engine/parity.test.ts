@@ -8,6 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parityCase } from '../../harness/runner/parity.ts';
+import { describeIsolation, usesCuda } from '../../harness/runner/submission.ts';
+import { givenRunner } from '../../harness/python/tags.ts';
 import { REPO_ROOT, loadPack } from '../../harness/spec/load.ts';
 import { grade } from '../helpers/grade.ts';
 
@@ -100,5 +102,18 @@ describe('torch-training device_parity, on two CPU device strings', () => {
     const c = (await grade(cpuTwice('100'), path.join(TORCH, 'solution'), { only: ['device_parity'] })).checks[0];
     expect(c.status).toBe('failed');
     expect(c.cases.find((k) => k.name === 'parity')!.comparisons.find((k) => k.output === 'speed-up')!.passed).toBe(false);
+  });
+});
+
+describe('workers that may use CUDA', () => {
+  it('run without an address-space limit, which a CUDA context cannot start under, and say so', () => {
+    const checks = loadPack(TORCH).spec.checks;
+    expect(usesCuda(checks, givenRunner('cpu,gpu,cuda'))).toBe(true);
+    expect(usesCuda(checks, givenRunner('cpu'))).toBe(false);
+    expect(usesCuda(checks.filter((c) => !c.requires), givenRunner('cpu,gpu,cuda'))).toBe(false);
+    const pack = loadPack(TORCH);
+    const iso = { kind: 'none', description: 'none' } as Parameters<typeof describeIsolation>[0];
+    expect(describeIsolation(iso, { ...pack.limits, memory_bytes: 0 })).toMatch(/memory not limited \(CUDA\)/);
+    expect(describeIsolation(iso, pack.limits)).toMatch(/memory 4 GiB/);
   });
 });
