@@ -51,6 +51,23 @@ describe.skipIf(!present)(`training checks on the full Fashion-MNIST${present ? 
     expect(c.cases[0].comparisons[0].value).toBeLessThan(0.3);
   });
 
+  it('cnn-numpy: SmallConvolutionalNetwork\'s predictions pass the bar on 2000 held-out images within the budget', async () => {
+    const r = await grade('cnn-numpy', path.join(pack('cnn-numpy'), 'solution'), { only: ['smallcnn_train'], data: 'system' });
+    const c = r.checks[0];
+    expect(c.status, c.message).toBe('passed');
+    expect(c.cases[0].comparisons[0].message).toMatch(/on 2000 images/);
+    console.log(`full Fashion-MNIST, cnn-numpy smallcnn_train: ${c.cases[0].comparisons[0].message} (${c.seconds.toFixed(1)} s)`);
+  });
+
+  it('cnn-numpy: a train_net that never steps fails there too', async () => {
+    const m = loadMutants(pack('cnn-numpy')).find((x) => x.name === 'train-net-no-optimizer-step')!;
+    const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'dlgrade-full-')), m.name);
+    deriveSubmission(path.join(pack('cnn-numpy'), 'solution'), dir, m.edits);
+    const c = (await grade('cnn-numpy', dir, { only: ['smallcnn_train'], data: 'system' })).checks[0];
+    expect(c.status).toBe('failed');
+    expect(c.cases[0].comparisons[0].value).toBeLessThan(0.3);
+  });
+
   it('mnist-mlp-numpy: the solution notebook passes its bar on all 10000 test images', async () => {
     const r = await grade('mnist-mlp-numpy', path.join(pack('mnist-mlp-numpy'), 'solution'), { only: ['train'], data: 'system' });
     const c = r.checks[0];

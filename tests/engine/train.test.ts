@@ -1,9 +1,10 @@
 /**
  * Train checks: the student's code trains on data the grader hands over, and the grader measures
  * the accuracy itself, from returned parameters (mlp-numpy's TinyNet) or from predictions on
- * held-out images that come without labels (a test-only pack). A model that does not learn
- * fails; a printed accuracy counts for nothing; held-out labels never reach the workspace; a
- * training that overruns its budget is stopped and reported as such.
+ * held-out images that come without labels (a test-only pack; cnn-numpy's SmallConvolutionalNetwork,
+ * whose design rule is checked before it trains). A model that does not learn fails; a printed
+ * accuracy counts for nothing; held-out labels never reach the workspace; a training that
+ * overruns its budget is stopped and reported as such.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -174,5 +175,20 @@ describe('train-predict: a model of the student\'s design predicts images that c
     expect(c.status).toBe('timeout');
     expect(c.message).toMatch(/training exceeded its budget of 2 s and was stopped \(2000 examples, 1 epoch\)/);
     expect(Date.now() - started).toBeLessThan(15_000);
+  });
+});
+
+describe('cnn-numpy: SmallConvolutionalNetwork, the student\'s design, predicts held-out images', () => {
+  const CNN = path.join(REPO_ROOT, 'assignments', 'cnn-numpy');
+
+  it('holds a design to the assignment\'s rule of at most two convolutional layers, before training', async () => {
+    const dir = student(path.join(CNN, 'solution'), 'three-convs', [{
+      file: 'lib/cnn/cnn_models.py',
+      find: '            MaxPoolingLayer(pool_size=2, stride=2, name="pool2"),\n',
+      replace: '            ConvLayer2D(input_channels=16, kernel_size=3, number_filters=16, stride=1, padding=1, name="conv3"),\n            MaxPoolingLayer(pool_size=2, stride=2, name="pool2"),\n',
+    }]);
+    const c = check(await grade('cnn-numpy', dir, { only: ['smallcnn_train'] }));
+    expect(c.status).toBe('error');
+    expect(c.message).toMatch(/3 convolutional and 2 pooling layers: the assignment allows at most two of each/);
   });
 });

@@ -26,7 +26,11 @@ class SmallConvolutionalNetwork(Module):
         self.net = sequential(
             ########## TODO: ##########
             # Your design for 32x32x3 images and 10 classes: at most two
-            # convolutional and two pooling layers
+            # convolutional and two pooling layers, then flatten and an fc layer
+            # with 10 outputs (layer names must differ). It is trained with your
+            # train_net and Adam for a couple of epochs under a time limit, then
+            # tested on images it has not seen: keep it small, and think about
+            # the weight initialisation (init_scale) of each layer.
 
             ########### END ###########
         )
