@@ -2,13 +2,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-export function writeAtomic(file: string, content: string | Uint8Array) {
+/**
+ * `durable: false` skips the fsync, for files that can be made again (reports, copies of cached
+ * results): a crash of the process still never leaves half a file, only a crash of the machine
+ * could lose the last ones written.
+ */
+export function writeAtomic(file: string, content: string | Uint8Array, opts: { durable?: boolean } = {}) {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.partial`;
   const fd = fs.openSync(tmp, 'w');
   try {
     fs.writeSync(fd, typeof content === 'string' ? Buffer.from(content) : content);
-    fs.fsyncSync(fd);
+    if (opts.durable !== false) fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
   }

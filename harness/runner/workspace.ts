@@ -19,10 +19,10 @@ export interface Workspace extends WorkerLayout {
   dispose(): void;
 }
 
-const IGNORED = new Set(['.git', 'node_modules', '__pycache__', '.ipynb_checkpoints', '.venv', 'venv']);
+export const IGNORED = new Set(['.git', 'node_modules', '__pycache__', '.ipynb_checkpoints', '.venv', 'venv']);
 /** What a submission may bring: far more than any homework, far less than a full disk. */
 const MAX_FILES = 20_000;
-const MAX_BYTES = 256 * 1024 * 1024;
+export const MAX_BYTES = 256 * 1024 * 1024;
 
 export function createWorkspace(submissionDir: string, parent: string | undefined, probesDir: string): Workspace {
   if (parent) fs.mkdirSync(parent, { recursive: true });

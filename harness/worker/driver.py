@@ -37,6 +37,8 @@ NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 # Far beyond any check's output (256 MB of float64): a larger array is a mistake or an attack.
 MAX_ELEMENTS = 1 << 25
 LIMITS = {}
+# What the last request spent its time on, for the grader's --profile (never part of a verdict).
+TIMING = {}
 
 PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
@@ -126,6 +128,8 @@ def main():
         except BaseException as e:  # noqa: BLE001 - SystemExit and KeyboardInterrupt from student code are their failure too
             answer = dict(head, ok=False, error=describe(e, root))
         answer["seconds"] = _perf() - started
+        answer["timing"] = dict(TIMING)
+        TIMING.clear()
         reply(answer)
         reap()
 
@@ -394,8 +398,17 @@ def self_check(msg, probes):
 
 
 def run_probe(msg, probes, root):
+    t0 = _perf()
     inputs = load_inputs(msg["inputs"])
-    result = load_probe(msg["probe"], probes).run(inputs)
+    t1 = _perf()
+    probe = load_probe(msg["probe"], probes)
+    t2 = _perf()
+    TIMING.update(arrays=t1 - t0, load=t2 - t1)
+    try:
+        result = probe.run(inputs)
+    finally:
+        TIMING["run"] = _perf() - t2
+    t3 = _perf()
     if _type(result) is not dict:
         raise BadOutput("the probe returned %s instead of a dict of outputs" % _type(result).__name__)
     os.makedirs(msg["outdir"], exist_ok=True)
@@ -407,6 +420,7 @@ def run_probe(msg, probes, root):
         file = os.path.join(msg["outdir"], name + ".npy")
         save_npy(file, array, name)
         written[name] = file
+    TIMING["arrays"] += _perf() - t3
     return written
 
 

@@ -133,12 +133,24 @@ export const NOT_INSTALLED =
 
 const trials = new Map<string, Promise<Isolation>>();
 
+export interface IsolationRequest { sandbox: boolean; python: string; hide?: string[]; why?: string }
+
 /**
  * The isolation to grade with. `sandbox: false` is the caller saying --no-sandbox. With a sandbox
  * asked for, bubblewrap must be installed and a trial run of `python` inside it must work, or this
  * throws a SandboxError saying what to do.
  */
-export function resolveIsolation(opts: { sandbox: boolean; python: string; hide?: string[]; why?: string }): Promise<Isolation> {
+export async function resolveIsolation(opts: IsolationRequest): Promise<Isolation> {
+  const iso = await planIsolation(opts);
+  await verifyIsolation(iso, opts.python);
+  return iso;
+}
+
+/**
+ * The isolation resolveIsolation would give, without its trial run (verifyIsolation): enough to
+ * know what results would record, which is all a batch whose results are all cached needs.
+ */
+export function planIsolation(opts: IsolationRequest): Promise<Isolation> {
   if (!opts.sandbox) {
     const who = runningAsRoot() ? 'as an unprivileged user of its own' : "as the grader's user";
     return Promise.resolve({
@@ -147,12 +159,18 @@ export function resolveIsolation(opts: { sandbox: boolean; python: string; hide?
     });
   }
   const hide = [...new Set([GRADER_ROOT, ...(opts.hide ?? []).map((p) => path.resolve(p))])].sort();
-  const key = `${opts.python}\0${hide.join('\0')}`;
-  if (!trials.has(key)) trials.set(key, trial(opts.python, hide));
+  return plan(hide);
+}
+
+/** Runs the trial of a planned bubblewrap isolation once per interpreter and isolation. */
+export function verifyIsolation(iso: Isolation, python: string): Promise<Isolation> {
+  if (iso.kind === 'none') return Promise.resolve(iso);
+  const key = `${python}\0${iso.hide.join('\0')}`;
+  if (!trials.has(key)) trials.set(key, trial(iso, python));
   return trials.get(key)!;
 }
 
-async function trial(python: string, hide: string[]): Promise<Isolation> {
+async function plan(hide: string[]): Promise<Isolation> {
   const bw = await findBubblewrap();
   if (!bw) throw new SandboxError(NOT_INSTALLED);
   let setpriv: string | undefined;
@@ -170,6 +188,10 @@ async function trial(python: string, hide: string[]): Promise<Isolation> {
     hide,
     description: `bubblewrap ${bw.version} (no network, read-only system, own PID namespace, runs as ${who})`,
   };
+  return iso;
+}
+
+async function trial(iso: Isolation & { kind: 'bubblewrap' }, python: string): Promise<Isolation> {
   // A trial run with the real interpreter, as a worker runs: a kernel without user namespaces, an
   // interpreter the worker's user cannot read, or a broken install all show up here, once.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dlgrade-trial-'));
@@ -184,7 +206,7 @@ async function trial(python: string, hide: string[]): Promise<Isolation> {
     const r = await execa(plan.file, plan.args, { cwd: plan.cwd, env: plan.env, extendEnv: false, reject: false, timeout: 60_000, uid: plan.uid, gid: plan.gid });
     if (r.exitCode !== 0 || !r.stdout.startsWith('ok')) {
       const why = (r.stderr || r.stdout || `exit code ${r.exitCode}`).trim().split('\n').slice(-3).join(' | ');
-      throw new SandboxError(`bubblewrap ${bw.version} is installed but could not run ${python} in a sandbox: ${why}. Fix that (user namespaces disabled? an interpreter the worker's user cannot read?), or pass --no-sandbox.`);
+      throw new SandboxError(`bubblewrap ${iso.version} is installed but could not run ${python} in a sandbox: ${why}. Fix that (user namespaces disabled? an interpreter the worker's user cannot read?), or pass --no-sandbox.`);
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -52,9 +52,19 @@ export interface StudentError {
   traceback: string;
 }
 
+/** What the driver says it spent a request on (for --profile only: never part of a verdict). */
+export interface WorkerTiming {
+  /** Loading probes, and through them the student's modules. */
+  load: number;
+  /** Reading the inputs and writing the outputs. */
+  arrays: number;
+  /** The probe's run: the student's own code. */
+  run: number;
+}
+
 export type RunOutcome =
-  | { status: 'ok'; outputs: string[]; values: Record<string, number>; seconds: number }
-  | { status: 'error'; error: StudentError; seconds: number }
+  | { status: 'ok'; outputs: string[]; values: Record<string, number>; seconds: number; timing?: WorkerTiming }
+  | { status: 'error'; error: StudentError; seconds: number; timing?: WorkerTiming }
   | { status: 'timeout'; seconds: number }
   | { status: 'died'; message: string; seconds: number };
 
@@ -90,6 +100,16 @@ class CappedText {
     const s = Buffer.concat(this.chunks).toString('utf8');
     return this.dropped ? `${s}\n[... ${this.dropped} more bytes not kept]` : s;
   }
+}
+
+/** The driver's own account of a request, each figure a finite number within the request's time. */
+function timingOf(t: unknown, seconds: number): { timing?: WorkerTiming } {
+  if (!t || typeof t !== 'object') return {};
+  const get = (k: string) => {
+    const v = (t as Record<string, unknown>)[k];
+    return typeof v === 'number' && Number.isFinite(v) ? Math.min(Math.max(v, 0), seconds) : 0;
+  };
+  return { timing: { load: get('load'), arrays: get('arrays'), run: get('run') } };
 }
 
 const capped = (v: unknown, n: number): string => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v)).slice(0, n);
@@ -237,6 +257,7 @@ export class Worker {
     if (!p || msg.id !== p.id || msg.nonce !== p.nonce) return;
     this.pending = undefined;
     const seconds = (Date.now() - p.started) / 1000; // ours, not the reply's
+    const timing = timingOf(msg.timing, seconds);
     if (msg.ok === true) {
       const outputs = msg.outputs && typeof msg.outputs === 'object' && !Array.isArray(msg.outputs) ? Object.keys(msg.outputs) : [];
       const bad = outputs.find((n) => !OUTPUT_NAME.test(n));
@@ -246,7 +267,7 @@ export class Worker {
         // Self-check replies carry numbers, not files: only finite numbers are taken.
         const values: Record<string, number> = {};
         if (msg.values && typeof msg.values === 'object') for (const [k, v] of Object.entries(msg.values)) if (typeof v === 'number' && Number.isFinite(v)) values[k] = v;
-        p.resolve({ status: 'ok', outputs, values, seconds });
+        p.resolve({ status: 'ok', outputs, values, seconds, ...timing });
       }
       return;
     }
@@ -254,6 +275,7 @@ export class Worker {
     p.resolve({
       status: 'error',
       seconds,
+      ...timing,
       error: {
         kind: ERROR_KINDS.has(e.kind) ? e.kind : 'exception',
         message: capped(e.message, 4000) || 'the worker reported an error without a message',
