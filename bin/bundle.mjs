@@ -20,6 +20,11 @@ const MANIFEST = path.join(DIR, 'cli.json');
 const FORMAT = 1;
 /** Loaded on demand by the code itself (expression answers only): kept out of the bundle. */
 const LAZY = ['mathjs'];
+/**
+ * JSON Schemas compiled at build time (ajv's standalone code) with the options the code compiles
+ * them with: compiling the pack schema at start-up took longer than the rest of a cached re-run.
+ */
+const PRECOMPILED = [{ schema: path.join(ROOT, 'harness', 'spec', 'assignment.schema.json'), options: { allErrors: true, strict: false } }];
 
 /** The CLI's module: from the bundle when it can be had, else through tsx. */
 export async function loadCli() {
@@ -79,6 +84,7 @@ async function build() {
       }));
     },
   };
+  const precompiled = await precompileSchemas();
   const result = await run({
     entryPoints: [ENTRY],
     outfile: tmp,
@@ -89,7 +95,7 @@ async function build() {
     external: LAZY,
     metafile: true,
     logLevel: 'silent',
-    plugins: [keepMeta],
+    plugins: [keepMeta, precompiled],
     // Packages written as CommonJS call require(); an ES module has none of its own.
     banner: { js: "import { createRequire as __dlgradeCreateRequire } from 'node:module'; const require = __dlgradeCreateRequire(import.meta.url);" },
   }).catch((e) => {
@@ -102,4 +108,56 @@ async function build() {
   const manifest = { format: FORMAT, node: process.version, bundle: stamp(BUNDLE), inputs: [...new Set(inputs)].map((f) => [f, stamp(f)]) };
   fs.writeFileSync(`${MANIFEST}.${process.pid}.tmp`, JSON.stringify(manifest));
   fs.renameSync(`${MANIFEST}.${process.pid}.tmp`, MANIFEST);
+}
+
+/**
+ * `ajv` as the bundle sees it: a class whose compile() returns the validator made at build time
+ * when it is asked for exactly a schema and options of PRECOMPILED, and otherwise hands
+ * everything to the real ajv, loaded only then. An import of anything else from ajv fails the
+ * build, and the CLI then runs through tsx: slower, never wrong.
+ */
+async function precompileSchemas() {
+  const require = createRequire(path.join(ROOT, 'package.json'));
+  const { Ajv } = require('ajv');
+  const standalone = require('ajv/dist/standalone').default;
+  const modules = PRECOMPILED.map(({ schema, options }) => {
+    const json = JSON.parse(fs.readFileSync(schema, 'utf8'));
+    const ajv = new Ajv({ ...options, code: { source: true, esm: true } });
+    return { code: standalone(ajv, ajv.compile(json)), options: JSON.stringify(options), schema: JSON.stringify(json) };
+  });
+  const shim = `
+${modules.map((_, i) => `import v${i} from 'dlgrade-validator:${i}';`).join('\n')}
+const PRECOMPILED = [${modules.map((m, i) => `{ options: ${JSON.stringify(m.options)}, schema: ${JSON.stringify(m.schema)}, validate: v${i} }`).join(', ')}];
+export class Ajv {
+  constructor(options = {}) {
+    const real = () => (this.real ??= new (require('ajv').Ajv)(options));
+    const key = JSON.stringify(options);
+    return new Proxy(this, {
+      get: (target, name) => {
+        if (name === 'compile') {
+          return (schema, ...rest) => {
+            const hit = !rest.length && PRECOMPILED.find((p) => p.options === key && p.schema === JSON.stringify(schema));
+            return hit ? hit.validate : real().compile(schema, ...rest);
+          };
+        }
+        const v = real()[name];
+        return typeof v === 'function' ? v.bind(real()) : v;
+      },
+    });
+  }
+}
+export default Ajv;
+`;
+  return {
+    name: 'precompiled-ajv',
+    setup(b) {
+      b.onResolve({ filter: /^ajv$/ }, (a) => (a.namespace === 'dlgrade-ajv' ? undefined : { path: 'ajv', namespace: 'dlgrade-ajv' }));
+      b.onResolve({ filter: /^dlgrade-validator:/ }, (a) => ({ path: a.path, namespace: 'dlgrade-ajv' }));
+      b.onLoad({ filter: /.*/, namespace: 'dlgrade-ajv' }, (a) => ({
+        contents: a.path === 'ajv' ? shim : modules[Number(a.path.split(':')[1])].code,
+        loader: 'js',
+        resolveDir: ROOT,
+      }));
+    },
+  };
 }

@@ -13,7 +13,7 @@ import type { CaseResult, CheckResult, Status, SubmissionResult } from '../harne
 import { heatmapView, plotViews } from './plots.ts';
 import type { PlotView } from './plots.ts';
 import type { SubmissionReporter } from './reporter.ts';
-import { STATUS_WORD, caseLabel, isBad, passedCount, pts, tail, visibleControls } from './text.ts';
+import { STATUS_WORD, cacheNote, caseLabel, isBad, passedCount, pts, tail, visibleControls } from './text.ts';
 
 const TEMPLATES = path.join(import.meta.dirname, 'templates');
 
@@ -111,6 +111,7 @@ export function reportModel(r: SubmissionResult) {
     submission: r.submission,
     started: r.started_at.replace('T', ' ').replace(/\.\d+Z$/, ' UTC'),
     seconds: r.seconds.toFixed(1),
+    cached: cacheNote(r),
     score: pts(r.score),
     max: pts(r.max_score),
     scoreText: `${pts(r.score)}/${pts(r.max_score)}`,

@@ -66,7 +66,7 @@ export class ResultStore {
     }
     this.stats.corrupt++;
     this.stats.misses++;
-    fs.rmSync(file, { force: true });
+    remove(file);
     return undefined;
   }
 
@@ -80,7 +80,7 @@ export class ResultStore {
       fs.renameSync(tmp, file);
       this.stats.stores++;
     } catch (e) {
-      fs.rmSync(tmp, { force: true });
+      remove(tmp);
       if (!this.warned) this.warn(`the result cache in ${this.root} cannot be written (${(e as Error).message}); going on without it`);
       this.warned = true;
     }
@@ -112,5 +112,14 @@ export class ResultStore {
 
   clear(): void {
     for (const kind of KINDS) fs.rmSync(path.join(this.root, kind), { recursive: true, force: true });
+  }
+}
+
+/** Best effort: what cannot be removed is left for the next writer to replace. */
+function remove(file: string) {
+  try {
+    fs.rmSync(file, { force: true });
+  } catch {
+    /* nothing more to do */
   }
 }

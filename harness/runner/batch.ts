@@ -46,6 +46,8 @@ export interface BatchOptions {
   force?: boolean;
   /** The result cache; absent with --no-cache (results already in OUT with this run's key are still kept). */
   cache?: ResultStore;
+  /** Stands in for this grader's fingerprint in result keys (tests: a new grader version). */
+  grader?: string;
   /** Runs once before the first submission is graded, never when every result is reused (the sandbox's trial run). */
   beforeGrading?: () => Promise<void>;
   profile?: Profile;
@@ -162,7 +164,7 @@ export async function gradeBatch(pack: Pack, submissionsDir: string, outDir: str
   const seed = opts.seed ?? (before?.assignment === pack.spec.name && typeof before.seed === 'string' ? before.seed : randomBytes(6).toString('hex'));
 
   const run = prof.time('cache keys', () => runKey(pack, {
-    seed, checks, python: opts.python, runner: opts.runner ?? CPU_RUNNER, isolation: opts.isolation, limits: effectiveLimits(pack, opts.limits), data: opts.data,
+    seed, checks, python: opts.python, runner: opts.runner ?? CPU_RUNNER, isolation: opts.isolation, limits: effectiveLimits(pack, opts.limits), data: opts.data, grader: opts.grader,
   }));
   const keys = entries.map((e) => prof.time('cache keys', () => {
     try {
