@@ -260,7 +260,8 @@ async function runProbeCase(
   const got: Values = {};
   const reading = performance.now();
   for (const name of outcome.outputs) {
-    const t = readOutput(outDir, name);
+    const inline = outcome.inline?.[name];
+    const t = inline ? decodeOutput(inline) : readOutput(outDir, name);
     if (typeof t === 'string') return caseResult(c, 'error', `output ${name}: ${t}`, seconds());
     got[name] = t;
   }
@@ -402,11 +403,20 @@ function readOutput(outDir: string, name: string): Tensor | string {
       if (n === 0) break;
       got += n;
     }
-    return decodeNpy(bytes.subarray(0, got), 'the array');
+    return decodeOutput(bytes.subarray(0, got));
   } catch (e) {
     return (e as Error).message;
   } finally {
     fs.closeSync(fd);
+  }
+}
+
+/** An output's .npy bytes, from a file or the reply, checked as the student's own bytes. */
+function decodeOutput(bytes: Uint8Array): Tensor | string {
+  try {
+    return decodeNpy(bytes, 'the array');
+  } catch (e) {
+    return (e as Error).message;
   }
 }
 

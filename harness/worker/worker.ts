@@ -15,6 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { Readable, Writable } from 'node:stream';
 import { execa, type ResultPromise } from 'execa';
+import { inlineOutputs } from './inline.ts';
 import { type WorkerLimits, formatBytes, limitArgs } from './limits.ts';
 import { type Isolation, type WorkerLayout, interpreterRoots, launchCommand, nextWorkerUid, workerPaths } from './sandbox.ts';
 
@@ -63,7 +64,7 @@ export interface WorkerTiming {
 }
 
 export type RunOutcome =
-  | { status: 'ok'; outputs: string[]; values: Record<string, number>; seconds: number; timing?: WorkerTiming }
+  | { status: 'ok'; outputs: string[]; values: Record<string, number>; seconds: number; timing?: WorkerTiming; inline?: Record<string, Uint8Array> }
   | { status: 'error'; error: StudentError; seconds: number; timing?: WorkerTiming }
   | { status: 'timeout'; seconds: number }
   | { status: 'died'; message: string; seconds: number };
@@ -267,7 +268,7 @@ export class Worker {
         // Self-check replies carry numbers, not files: only finite numbers are taken.
         const values: Record<string, number> = {};
         if (msg.values && typeof msg.values === 'object') for (const [k, v] of Object.entries(msg.values)) if (typeof v === 'number' && Number.isFinite(v)) values[k] = v;
-        p.resolve({ status: 'ok', outputs, values, seconds, ...timing });
+        p.resolve({ status: 'ok', outputs, values, seconds, ...timing, inline: inlineOutputs(msg.outputs ?? {}) });
       }
       return;
     }
@@ -298,10 +299,12 @@ export class Worker {
     if (this.pending) throw new Error('worker: one request at a time');
     if (path.dirname(outdir) !== this.opts.layout.outputs) throw new Error(`worker: ${outdir} is not a folder directly under ${this.opts.layout.outputs}`);
     // The worker's user must be able to read the inputs whatever the grader's umask is.
+    const dirs = new Set<string>();
     for (const f of Object.values(inputs)) {
       fs.chmodSync(f, 0o644);
-      for (let d = path.dirname(f); d.startsWith(this.opts.layout.inputs); d = path.dirname(d)) fs.chmodSync(d, 0o755);
+      for (let d = path.dirname(f); d.startsWith(this.opts.layout.inputs); d = path.dirname(d)) dirs.add(d);
     }
+    for (const d of dirs) fs.chmodSync(d, 0o755);
     // Not recursive, and failing if anything is already there: never a folder the student made.
     fs.mkdirSync(outdir, { mode: 0o755 });
     if (this.uid !== undefined) fs.chownSync(outdir, this.uid, this.uid);
