@@ -82,7 +82,7 @@ export async function grade(dir: string, assignment: string, out: string, o: Gra
   if (profile && o.startedAt !== undefined) profile.add('cli start', o.startedAt / 1000);
   const pack = prof.time('pack load', () => loadPack(assignment));
   if (!Number.isInteger(o.jobs) || o.jobs < 1) throw new UsageError(`--jobs must be a positive whole number`);
-  if (o.sandbox && !(await findBubblewrap())) throw new SandboxError(NOT_INSTALLED);
+  if (o.sandbox && !(await prof.timeAsync('sandbox check', () => findBubblewrap()))) throw new SandboxError(NOT_INSTALLED);
   let shard;
   try {
     shard = o.shard ? parseShard(o.shard) : undefined;

@@ -7,7 +7,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
 import type { PythonSpec } from '../spec/types.ts';
 import { type ResolutionMemo, lookupFiles, recall, remember, resolutionKey } from './remembered.ts';
 
@@ -45,6 +44,8 @@ async function inspect(interpreter: string, modules: string[]): Promise<Inspecti
   if (!cache.has(key)) {
     cache.set(key, (async () => {
       try {
+        // Loaded on first use: a remembered interpreter needs no process started.
+        const { execa } = await import('execa');
         const r = await execa(interpreter, ['-I', INSPECT, ...modules], { timeout: 60_000, reject: false });
         if (r.failed && (r as any).code === 'ENOENT') return 'not found';
         if (r.exitCode !== 0) return `does not run (${(r.stderr || r.stdout || String(r.exitCode)).split('\n').slice(-1)[0]})`;

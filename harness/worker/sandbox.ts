@@ -15,7 +15,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
 
 /** The grader's own checkout: never visible inside a sandbox, wherever it is installed. */
 const GRADER_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -118,6 +117,7 @@ export function findBubblewrap(): Promise<Bubblewrap | undefined> {
   found ??= (async () => {
     const bwrap = onPath('bwrap');
     if (!bwrap) return undefined;
+    const { execa } = await import('execa'); // on first use, like everything that starts processes
     const v = await execa(bwrap, ['--version'], { reject: false, timeout: 10_000 });
     if (v.exitCode !== 0) return undefined;
     const h = await execa(bwrap, ['--help'], { reject: false, timeout: 10_000 });
@@ -203,6 +203,7 @@ async function trial(iso: Isolation & { kind: 'bubblewrap' }, python: string): P
     if (uid !== undefined) for (const d of [layout.submission, layout.tmp]) fs.chownSync(d, uid, uid);
     const roots = await interpreterRoots(python);
     const plan = launchCommand(iso, layout, roots, [python, '-c', 'import os, sys; sys.stdout.write("ok %d" % os.getuid())'], uid);
+    const { execa } = await import('execa');
     const r = await execa(plan.file, plan.args, { cwd: plan.cwd, env: plan.env, extendEnv: false, reject: false, timeout: 60_000, uid: plan.uid, gid: plan.gid });
     if (r.exitCode !== 0 || !r.stdout.startsWith('ok')) {
       const why = (r.stderr || r.stdout || `exit code ${r.exitCode}`).trim().split('\n').slice(-3).join(' | ');
@@ -227,6 +228,7 @@ export function interpreterRoots(python: string): Promise<string[]> {
   if (!rootsCache.has(python)) {
     rootsCache.set(python, (async () => {
       const code = 'import json, sys; print(json.dumps([sys.executable, sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix] + sys.path))';
+      const { execa } = await import('execa');
       const r = await execa(python, ['-I', '-c', code], { reject: false, timeout: 60_000 });
       if (r.exitCode !== 0) throw new SandboxError(`${python} does not run: ${(r.stderr || r.stdout).trim().split('\n').pop()}`);
       const [exe, ...rest] = JSON.parse(r.stdout) as string[];

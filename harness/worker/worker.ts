@@ -14,7 +14,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { Readable, Writable } from 'node:stream';
-import { execa, type ResultPromise } from 'execa';
+import type { ResultPromise } from 'execa';
 import { inlineOutputs } from './inline.ts';
 import { type WorkerLimits, formatBytes, limitArgs } from './limits.ts';
 import { type Isolation, type WorkerLayout, interpreterRoots, launchCommand, nextWorkerUid, workerPaths } from './sandbox.ts';
@@ -162,6 +162,8 @@ export class Worker {
     }
     const roots = isolation.kind === 'bubblewrap' ? await interpreterRoots(this.opts.python) : [];
     const plan = launchCommand(isolation, layout, roots, [this.opts.python, ...driverArgs], this.uid);
+    // Loaded on first use: a run whose results are all cached starts no worker.
+    const { execa } = await import('execa');
     this.proc = execa(plan.file, plan.args, {
       cwd: plan.cwd,
       env: plan.env,
