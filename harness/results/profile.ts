@@ -21,7 +21,7 @@ export const PHASES = {
   inputs: 'building the cases\' inputs and writing them as .npy',
   'worker arrays': 'the worker reading inputs and writing outputs as .npy',
   'student compute': 'the student\'s own code running (the probes\' run, inside the worker)',
-  'round trips': 'request to reply, less what the worker reports doing (pipes, scheduling)',
+  'round trips': 'request to reply, less what the worker reports doing (its folders, pipes, scheduling)',
   'outputs read': 'reading and checking the outputs the worker wrote',
   reference: 'expected values from the reference (memoized per check, case and seed)',
   comparison: 'comparing outputs, properties, and reference steps that read the student\'s outputs',

@@ -244,8 +244,9 @@ async function runProbeCase(
   if (typeof w === 'string') return caseResult(c, 'error', `the Python worker could not start: ${w}`, seconds());
   const probe = path.join(ws.grader, 'probes', path.relative(path.join(pack.dir, 'probes'), pack.probes[check.probe!]));
   // The limit is wall time, starting a fresh worker included: a check never runs past it.
+  const sent = performance.now();
   const outcome = await w.run(probe, files, outDir, Math.max(0.1, timeoutSeconds - seconds()));
-  profileRun(prof, outcome);
+  profileRun(prof, outcome, (performance.now() - sent) / 1000);
   switch (outcome.status) {
     case 'timeout':
       if (check.train && timeoutSeconds >= check.train.seconds - 1) {

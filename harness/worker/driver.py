@@ -15,7 +15,6 @@ import binascii
 import errno
 import ast
 import fnmatch
-import importlib.abc
 import importlib.util
 import json
 import linecache
@@ -880,7 +879,7 @@ def extract_notebook(text, where):
     return kept_cells, skipped, skipped_names
 
 
-class NotebookLoader(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+class NotebookLoader:  # a meta path finder and loader; not importlib.abc's, whose import costs every worker
     """Makes `import <module>` run the kept parts of the notebook, cell by cell, as one module.
     Each cell compiles under the name '<notebook>#cell<N>', so a traceback points at the cell
     and the line a student sees."""
