@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 /** Bumped when the layout or the meaning of an entry changes: older entries are then ignored. */
 const LAYOUT = 'v1';
 /** The kinds of entry dlgrade keeps; `clear` removes these folders and nothing else it finds. */
-export const KINDS = ['results', 'python'] as const;
+export const KINDS = ['results', 'python', 'packs', 'tools'] as const;
 export type Kind = (typeof KINDS)[number];
 
 /** `--cache DIR`, else $DLGRADE_CACHE, else $XDG_CACHE_HOME/dlgrade, else ~/.cache/dlgrade. */

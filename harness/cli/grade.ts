@@ -3,6 +3,7 @@
  * results whose key is unchanged are reused from OUT or the cache); this writes each result's
  * reports, the class reports, and with --profile where the time went.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { ResultStore, defaultCacheDir } from '../cache/store.ts';
 import { resolveData } from '../data/datasets.ts';
@@ -14,13 +15,13 @@ import type { SubmissionResult } from '../results/types.ts';
 import { toJson, writeAtomic } from '../results/write.ts';
 import { gradeBatch, listSubmissions } from '../runner/batch.ts';
 import { parseShard } from '../runner/merge.ts';
-import { loadPack } from '../spec/load.ts';
 import type { Limits, Pack } from '../spec/types.ts';
-import { NOT_INSTALLED, SandboxError, findBubblewrap, planIsolation, verifyIsolation } from '../worker/sandbox.ts';
+import { NOT_INSTALLED, SandboxError, type ToolMemo, findBubblewrap, planIsolation, verifyIsolation } from '../worker/sandbox.ts';
 import { profileTable } from '../../reports/profile.ts';
 import { Progress } from '../../reports/progress.ts';
 import { BATCH_REPORTERS, DEFAULT_REPORTS, SUBMISSION_REPORTERS, writeBatchReports, writeSubmissionReports } from '../../reports/registry.ts';
 import type { BatchEntry, ReportOptions } from '../../reports/reporter.ts';
+import { loadPackCached } from './pack-cache.ts';
 import { ReportStamps } from './report-stamps.ts';
 
 export class UsageError extends Error {}
@@ -60,6 +61,13 @@ export function pythonMemo(store: ResultStore | undefined): ResolutionMemo | und
   return { get: (key) => store.get('python', key, any), put: (key, value) => store.put('python', key, value) };
 }
 
+/** What bwrap said of itself, remembered in the cache folder (see worker/sandbox.ts). */
+export function toolMemo(store: ResultStore | undefined): ToolMemo | undefined {
+  if (!store) return undefined;
+  const any = (v: unknown): v is unknown => v !== null && typeof v === 'object';
+  return { get: (key) => store.get('tools', key, any), put: (key, value) => store.put('tools', key, value) };
+}
+
 /** A --data that cannot be read is the user's mistake: say so before any student is graded. */
 export function checkData(pack: Pack, data: string | undefined) {
   for (const c of pack.spec.checks) if (c.train) resolveData(c.train.data, data);
@@ -80,16 +88,16 @@ export async function grade(dir: string, assignment: string, out: string, o: Gra
   const profile = o.profile ? new Profile() : undefined;
   const prof: Timer = profile ?? NO_PROFILE;
   if (profile && o.startedAt !== undefined) profile.add('cli start', o.startedAt / 1000);
-  const pack = prof.time('pack load', () => loadPack(assignment));
+  const cache = openCache(o.cache);
+  const pack = prof.time('pack load', () => loadPackCached(assignment, cache));
   if (!Number.isInteger(o.jobs) || o.jobs < 1) throw new UsageError(`--jobs must be a positive whole number`);
-  if (o.sandbox && !(await prof.timeAsync('sandbox check', () => findBubblewrap()))) throw new SandboxError(NOT_INSTALLED);
+  if (o.sandbox && !(await prof.timeAsync('sandbox check', () => findBubblewrap(toolMemo(cache))))) throw new SandboxError(NOT_INSTALLED);
   let shard;
   try {
     shard = o.shard ? parseShard(o.shard) : undefined;
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  const cache = openCache(o.cache);
   const python = await prof.timeAsync('python resolve', () => resolvePython(pack.spec.python, o.python, pythonMemo(cache)));
   checkData(pack, o.data);
   const runner = await runnerFor(pack, python.executable, o.tags);
@@ -104,9 +112,11 @@ export async function grade(dir: string, assignment: string, out: string, o: Gra
   const progress = new Progress(process.stdout, listSubmissions(dir).length);
   let seed = '';
   let failures = 0;
+  const written: [string, string][] = [];
   const writeReports = (r: SubmissionResult, force: boolean) => {
-    const stamp = stamps.stamp(r);
-    const upToDate = stamps.current(r.submission, stamp) && !force;
+    const stamp = stamps.ofResult(r.submission);
+    written.push([r.submission, stamp]);
+    const upToDate = stamps.current(r.submission, stamp) && !force && perSubmission.every((n) => fs.existsSync(path.join(out, r.submission, fileOf(n))));
     const files = { json: 'result.json', ...Object.fromEntries(perSubmission.map((n) => [n, fileOf(n)])) };
     if (!upToDate) prof.time('reports (submissions)', () => writeSubmissionReports(path.join(out, r.submission), r, perSubmission, o.reportOptions));
     entries.push({ result: r, dir: r.submission, files });
@@ -136,8 +146,8 @@ export async function grade(dir: string, assignment: string, out: string, o: Gra
   // Results kept from an earlier run: their reports are rewritten only if they are out of date.
   const seen = new Set(entries.map((e) => e.result.submission));
   for (const r of results) if (r && !seen.has(r.submission)) writeReports(r, false);
-  const batchStamp = stamps.stamp(entries.map((e) => [e.dir, stamps.stamp(e.result)]).sort());
-  const batchFiles = stamps.current('', batchStamp) ? batchReportFiles(reports) : prof.time('reports (batch)', () => writeBatchReports(out, entries, reports, o.reportOptions));
+  const batchCurrent = stamps.current('', stamps.ofBatch(written)) && batchReportFiles(reports).every((f) => fs.existsSync(path.join(out, f)));
+  const batchFiles = batchCurrent ? batchReportFiles(reports) : prof.time('reports (batch)', () => writeBatchReports(out, entries, reports, o.reportOptions));
   stamps.save();
   const hits = results.filter((r) => r.cache?.hit).length;
   const fromCache = hits ? `; ${hits} from the cache` : '';

@@ -33,7 +33,6 @@ import { DataError } from '../data/idx.ts';
 import { materializeClass } from './sample-class.ts';
 import { UsageError, checkData, grade, openCache, pythonMemo, runnerFor } from './grade.ts';
 
-
 const newSeed = () => randomBytes(6).toString('hex');
 const DATA_HELP = "training checks' data: 'bundled' (the subset in fixtures/, the default), 'system' (the installed full set) or a folder or .npz";
 const collect = (v: string, prev: string[]) => [...prev, v];

@@ -1,8 +1,10 @@
 /**
- * A submission's reports are a function of its result, the report options and the reporters'
- * code. When a run keeps a result that OUT already holds, its reports are written again only if
- * one of those changed since they were written; the same goes for index.html. The stamps are kept
- * in OUT/.dlgrade-reports.json and saved last, so a run that was killed rewrites what it touched.
+ * A submission's reports are a function of its result.json, the report options and the
+ * reporters' code. When a run keeps a result that OUT already holds, its reports are written
+ * again only if one of those changed since they were written (the file is known by its size,
+ * time and inode: any rewrite changes them); the same goes for index.html and the gradebook. The
+ * stamps are kept in OUT/.dlgrade-reports.json and saved last, so a run that was killed rewrites
+ * what it touched.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -28,12 +30,18 @@ export class ReportStamps {
     this.base = hashValue({ reporters: hashTree(path.join(REPO_ROOT, 'reports'), { ignore: new Set(['node_modules']) }), options });
   }
 
-  /** The stamp of what `name`'s reports are made from (a submission, or '' for the batch's). */
-  stamp(value: unknown): string {
-    return hashValue([this.base, value]);
+  /** The stamp of `name`'s result.json as it is on disk now. */
+  ofResult(name: string): string {
+    const st = fs.statSync(path.join(this.outDir, name, 'result.json'), { throwIfNoEntry: false });
+    return hashValue([this.base, name, st ? [st.size, st.mtimeMs, st.ino] : null]);
   }
 
-  /** Whether `name`'s reports were written from exactly this; records it either way. */
+  /** The stamp of the class reports, made from these submissions' stamps. */
+  ofBatch(stamps: [string, string][]): string {
+    return hashValue([this.base, [...stamps].sort()]);
+  }
+
+  /** Whether the reports named `name` were written from exactly this; records it either way. */
   current(name: string, stamp: string): boolean {
     this.after[name] = stamp;
     return this.before[name] === stamp;

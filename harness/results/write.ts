@@ -21,10 +21,10 @@ export function writeAtomic(file: string, content: string | Uint8Array, opts: { 
 }
 
 /**
- * JSON has no NaN or Infinity: they are written as null. Arrays of numbers stay on one line
- * (an index, a heat map's cells), so a result reads well and stays small; a JSON string never
- * holds a raw newline, so only arrays the indentation broke up are joined.
+ * JSON has no NaN or Infinity: JSON.stringify writes them as null. Arrays of numbers stay on one
+ * line (an index, a heat map's cells), so a result reads well and stays small; a JSON string
+ * never holds a raw newline, so only arrays the indentation broke up are joined.
  */
 export const toJson = (value: unknown): string =>
-  JSON.stringify(value, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)
+  JSON.stringify(value, null, 2)
     .replace(/\[\n[\s\d.eE+\-,nul]*\]/g, (m) => m.replace(/\s+/g, '').replace(/,/g, ', ')) + '\n';

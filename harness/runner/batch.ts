@@ -209,7 +209,8 @@ export async function gradeBatch(pack: Pack, submissionsDir: string, outDir: str
 
   let done = kept.length;
   for (const i of cached) {
-    writeAtomic(path.join(outDir, entries[i].name, 'result.json'), toJson(results[i]));
+    // A copy of what the cache holds: no need to wait for the disk.
+    prof.time('reports (submissions)', () => writeAtomic(path.join(outDir, entries[i].name, 'result.json'), toJson(results[i]), { durable: false }));
     opts.onResult?.(results[i], ++done, entries.length);
   }
 

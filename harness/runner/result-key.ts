@@ -83,11 +83,20 @@ export interface RunIdentity {
   grader?: string;
 }
 
+const packs = new Map<string, string>();
+
+/** A pack folder's content hash, once per process. */
+export function packFingerprint(dir: string): string {
+  let found = packs.get(dir);
+  if (!found) packs.set(dir, (found = hashTree(dir, { ignore: SOURCE_IGNORED })));
+  return found;
+}
+
 /** The key's part shared by every submission of a batch. */
 export function runKey(pack: Pack, run: RunIdentity): string {
   return hashValue({
     grader: run.grader ?? graderFingerprint(),
-    pack: hashTree(pack.dir, { ignore: SOURCE_IGNORED }),
+    pack: packFingerprint(pack.dir),
     seed: run.seed,
     checks: run.checks,
     python: { executable: run.python.executable, python: run.python.python, platform: run.python.platform, modules: run.python.modules },

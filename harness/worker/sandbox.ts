@@ -11,6 +11,7 @@
  * running as a normal user puts each sandbox in a user namespace of its own, where the kernel
  * also counts per sandbox.
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -113,15 +114,27 @@ function onPath(name: string): string | undefined {
 
 let found: Promise<Bubblewrap | undefined> | undefined;
 
-export function findBubblewrap(): Promise<Bubblewrap | undefined> {
+/** Where what bwrap said of itself is remembered between runs, by the binary's size, time and inode. */
+export interface ToolMemo {
+  get(key: string): unknown;
+  put(key: string, value: unknown): void;
+}
+
+export function findBubblewrap(memo?: ToolMemo): Promise<Bubblewrap | undefined> {
   found ??= (async () => {
     const bwrap = onPath('bwrap');
     if (!bwrap) return undefined;
+    const st = fs.statSync(bwrap);
+    const key = createHash('sha256').update(JSON.stringify(['bwrap', bwrap, st.size, st.mtimeMs, st.ino])).digest('hex');
+    const known = memo?.get(key) as Bubblewrap | undefined;
+    if (known?.path === bwrap && typeof known.version === 'string' && typeof known.help === 'string') return known;
     const { execa } = await import('execa'); // on first use, like everything that starts processes
     const v = await execa(bwrap, ['--version'], { reject: false, timeout: 10_000 });
     if (v.exitCode !== 0) return undefined;
     const h = await execa(bwrap, ['--help'], { reject: false, timeout: 10_000 });
-    return { path: bwrap, version: v.stdout.trim().replace(/^bubblewrap\s*/, ''), help: `${h.stdout}\n${h.stderr}` };
+    const bw = { path: bwrap, version: v.stdout.trim().replace(/^bubblewrap\s*/, ''), help: `${h.stdout}\n${h.stderr}` };
+    memo?.put(key, bw);
+    return bw;
   })();
   return found;
 }
