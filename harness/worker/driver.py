@@ -270,6 +270,13 @@ def keep(libc, channel):
         _exit(1)  # the grader died before we could ask to be told
     for s in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
         signal.signal(s, _stop)
+    # numpy imported here, once, before the fork: imported after it, in the copy, it cost a third
+    # more (every page it touched was copied first). Not student code, and loaded from the
+    # interpreter's own site-packages: the submission is not on sys.path yet.
+    try:
+        import numpy  # noqa: F401
+    except Exception:  # noqa: BLE001 - a pack without numpy: the driver imports it when needed
+        pass
     child = os.fork()
     if child == 0:
         for s in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
