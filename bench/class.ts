@@ -13,7 +13,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadClass } from '../harness/cli/sample-class.ts';
-import { resolvePackDir } from '../harness/spec/load.ts';
+import { loadPack, resolvePackDir } from '../harness/spec/load.ts';
 import { type Edit, deriveSubmission, loadMutants } from '../harness/spec/mutants.ts';
 
 export const PACKS = ['mlp-numpy', 'cnn-numpy'] as const;
@@ -42,6 +42,9 @@ export interface BenchClass {
 /** The sample class's loop-written convolution: a correct student, written with plain loops. */
 export const LOOP_CONV_STUDENT = 'gita';
 
+/** The pack's checks in which the student's code trains a model. */
+export const trainingChecks = (pack: PackName): string[] => loadPack(pack).spec.checks.filter((c) => c.kind === 'train').map((c) => c.id);
+
 export function generateClass(dir: string, n = 60): BenchClass {
   if (!Number.isInteger(n) || n < 1) throw new Error(`--n must be a positive whole number, got ${n}`);
   fs.rmSync(dir, { recursive: true, force: true });
@@ -56,7 +59,11 @@ export function generateClass(dir: string, n = 60): BenchClass {
   type Recipe = Omit<BenchSubmission, 'name'> & { edits: Edit[] };
   const cycle: Recipe[] = [{ kind: 'solution', description: 'the solution of both packs', mustFail: none(), mustPassAll: true, edits: [] }];
   for (const pack of PACKS) {
+    // The benchmark compares the checks every grader has: training checks are left out (neither
+    // baseline trains), and so are mutants that only a training check catches.
+    const training = new Set(trainingChecks(pack));
     for (const m of loadMutants(resolvePackDir(pack))) {
+      if (m.fails.every((id) => training.has(id))) continue;
       cycle.push({ kind: 'mutant', pack, mutant: m.name, description: m.description, mustFail: { ...none(), [pack]: m.fails }, mustPassAll: false, edits: m.edits });
     }
   }

@@ -5,21 +5,22 @@
  * templates never use the raw {{{ }}} form.
  */
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import Handlebars from 'handlebars';
 import { fmt } from '../harness/checks/compare.ts';
 import type { Comparison } from '../harness/checks/compare.ts';
 import type { CaseResult, CheckResult, Status, SubmissionResult } from '../harness/results/types.ts';
 import { heatmapView, plotViews } from './plots.ts';
 import type { PlotView } from './plots.ts';
 import type { SubmissionReporter } from './reporter.ts';
-import { STATUS_WORD, caseLabel, isBad, passedCount, pts, tail, visibleControls } from './text.ts';
+import { STATUS_WORD, cacheNote, caseLabel, isBad, passedCount, pts, tail, visibleControls } from './text.ts';
 
 const TEMPLATES = path.join(import.meta.dirname, 'templates');
 
 /** A handlebars instance with the shared partials (files starting with _) registered. */
 export function templates(): { render: (name: string, model: unknown) => string } {
-  const hb = Handlebars.create();
+  // Loaded when a page is first rendered: most runs of the CLI render none (a cached re-run).
+  const hb = (createRequire(import.meta.url)('handlebars') as typeof import('handlebars')).create();
   for (const f of fs.readdirSync(TEMPLATES)) {
     if (f.startsWith('_') && f.endsWith('.hbs')) hb.registerPartial(f.slice(0, -4), fs.readFileSync(path.join(TEMPLATES, f), 'utf8'));
   }
@@ -111,6 +112,7 @@ export function reportModel(r: SubmissionResult) {
     submission: r.submission,
     started: r.started_at.replace('T', ' ').replace(/\.\d+Z$/, ' UTC'),
     seconds: r.seconds.toFixed(1),
+    cached: cacheNote(r),
     score: pts(r.score),
     max: pts(r.max_score),
     scoreText: `${pts(r.score)}/${pts(r.max_score)}`,

@@ -5,7 +5,7 @@
  */
 import type { CheckResult, Status, SubmissionResult } from '../harness/results/types.ts';
 import type { SubmissionReporter } from './reporter.ts';
-import { STATUS_WORD, caseLabel, environmentLine, isBad, passedCount, pts, tail, visibleControls } from './text.ts';
+import { STATUS_WORD, cacheNote, caseLabel, environmentLine, isBad, passedCount, pts, tail, visibleControls } from './text.ts';
 
 export const MARK: Record<Status, string> = { passed: '✅', failed: '❌', error: '💥', timeout: '⏱️', skipped: '⏭️' };
 
@@ -75,6 +75,7 @@ export function markdownSummary(r: SubmissionResult): string {
   const shown = new Map<string, string>();
   if (bad.length) out.push(...bad.flatMap((c) => details(c, shown)));
   if (r.errors.length) out.push('### Notes', '', ...r.errors.map((e) => `- ${mdInline(e)}`), '');
+  if (r.cache?.hit) out.push(`_${mdInline(cacheNote(r))}._`, '');
   if (r.stdout.trim()) out.push('### What the code printed', '', mdFence(tail(r.stdout, 40, 4000)), '');
   if (r.stderr.trim()) out.push('### What the code wrote to stderr', '', mdFence(tail(r.stderr, 40, 4000)), '');
   return out.join('\n');

@@ -42,7 +42,8 @@ export class Progress {
     if (this.tty) this.draw();
     else {
       const w = String(this.total).length;
-      this.stream.write(`[${String(this.done).padStart(w)}/${this.total}] ${r.submission.padEnd(24)} ${pts(r.score).padStart(5)}/${pts(r.max_score)}  (${passedCount(r)}/${r.checks.length} checks${r.pending_score ? `, ${pts(r.pending_score)} pending` : ''}, ${r.seconds.toFixed(1)} s)\n`);
+      const how = r.cache?.hit ? 'from the cache' : `${r.seconds.toFixed(1)} s`;
+      this.stream.write(`[${String(this.done).padStart(w)}/${this.total}] ${r.submission.padEnd(24)} ${pts(r.score).padStart(5)}/${pts(r.max_score)}  (${passedCount(r)}/${r.checks.length} checks${r.pending_score ? `, ${pts(r.pending_score)} pending` : ''}, ${how})\n`);
     }
   }
 

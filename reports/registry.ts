@@ -35,7 +35,8 @@ export function writeSubmissionReports(dir: string, r: SubmissionResult, names: 
   const files: Record<string, string> = {};
   for (const rep of SUBMISSION_REPORTERS) {
     if (!names.includes(rep.name)) continue;
-    writeAtomic(path.join(dir, rep.file), rep.render(r, opts));
+    // Made again from result.json at will: no need to wait for the disk.
+    writeAtomic(path.join(dir, rep.file), rep.render(r, opts), { durable: false });
     files[rep.name] = rep.file;
   }
   return files;
@@ -45,7 +46,7 @@ export function writeBatchReports(outDir: string, entries: BatchEntry[], names: 
   const written: string[] = [];
   for (const rep of BATCH_REPORTERS) {
     if (!names.includes(rep.name)) continue;
-    writeAtomic(path.join(outDir, rep.file), rep.render(entries, opts));
+    writeAtomic(path.join(outDir, rep.file), rep.render(entries, opts), { durable: false });
     written.push(rep.file);
   }
   return written;

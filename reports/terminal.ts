@@ -4,6 +4,7 @@
  */
 import type { CheckResult, SubmissionResult } from '../harness/results/types.ts';
 import type { SubmissionReporter } from './reporter.ts';
+import { cacheNote } from './text.ts';
 
 const useColor = () => !!process.stdout.isTTY && !process.env.NO_COLOR;
 // Set while a report is written to a file, where escape codes would be noise.
@@ -43,6 +44,7 @@ export function formatSubmission(r: SubmissionResult): string {
   if (details.length) out.push('', ...details);
   if (r.errors.length) out.push('', ...r.errors.map((e) => `  note: ${e}`));
   if (r.notes?.length) out.push('', ...r.notes.map((n) => paint('90', `  ${n}`)));
+  if (r.cache?.hit) out.push('', paint('90', `  ${cacheNote(r)}`));
   const passed = r.checks.filter((c) => c.status === 'passed').length;
   out.push('');
   out.push(`Score ${pts(r.score)}/${pts(r.max_score)} — ${passed} of ${r.checks.length} checks passed (${r.seconds.toFixed(1)} s)`);

@@ -18,6 +18,10 @@ export function environmentLine(r: SubmissionResult): string {
   return `Python ${env.python ?? '?'}${mods ? `, ${mods}` : ''}; sandbox: ${env.sandbox}; dlgrade ${env.grader_version}`;
 }
 
+/** Said wherever a result appears when this run took it from the result cache instead of grading. */
+export const cacheNote = (r: SubmissionResult): string =>
+  r.cache?.hit ? `taken from the result cache: nothing it depends on changed since it was graded (${r.started_at.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')})` : '';
+
 export const caseLabel = (k: CaseResult) => `${k.hidden ? 'hidden case' : 'case'} ${k.name}`;
 
 /**

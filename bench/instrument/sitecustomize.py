@@ -8,7 +8,8 @@ exit one line goes to stderr:
     DLGRADE_BENCH_FORWARD_COUNTS {"fc": 12, "ConvLayer2D": 3, ...}
 
 The same line reaches dlgrade's result.json (the worker's stderr is kept) and the baselines'
-captured stderr, so all three graders are counted the same way. The counts are also readable in
+captured stderr, so all three graders are counted the same way; lines add up (each reports what
+was counted since the one before). The counts are also readable in
 process as sys.modules["_bench_forward_counts"].COUNTS (the course baseline extrapolates with it).
 """
 import atexit
@@ -84,11 +85,28 @@ sys.meta_path.insert(0, _Finder())
 
 @atexit.register
 def _report():
+    """Writes the calls counted since the last report (lines add up), then starts afresh."""
     try:
         _stderr_write("\n%s %s\n" % (MARK, json.dumps(COUNTS, sort_keys=True)))
         sys.stderr.flush()
     except Exception:  # noqa: BLE001 - a closed stderr loses the count, never the run
         pass
+    COUNTS.clear()
+
+
+def reporting(fn):
+    """For dlgrade's probes (imported as `_bench_counter`, see bench/run.ts): its sandboxed worker
+    gets no PYTHONPATH and leaves with os._exit, so no atexit hook runs there; each probe call
+    reports instead."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            _report()
+
+    return wrapper
 
 
 if os.environ.get("DLGRADE_BENCH_TRACE"):

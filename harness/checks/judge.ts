@@ -8,12 +8,13 @@ import { type Comparison, compareOutput } from './compare.ts';
 import { StudentValueError, type Values, runSteps } from './expect.ts';
 import { PROPERTIES } from './properties.ts';
 
-export function judgeCase(check: CheckSpec, inputs: Values, got: Values): Comparison[] {
+/** `precomputed`: the outputs of the steps that do not read the student's (memo.ts). */
+export function judgeCase(check: CheckSpec, inputs: Values, got: Values, precomputed?: readonly (Values | undefined)[]): Comparison[] {
   const values: Values = { ...inputs };
   for (const [name, t] of Object.entries(got)) values[`got.${name}`] = t;
   let env: Values;
   try {
-    env = runSteps(check.expect ?? [], values);
+    env = runSteps(check.expect ?? [], values, precomputed);
   } catch (e) {
     if (!(e instanceof StudentValueError)) throw e;
     return [{ output: 'returned value', metric: 'property', value: null, bar: 0, passed: false, message: `what your code returned cannot be used: ${e.message}` }];

@@ -9,8 +9,8 @@
  * runs are exactly those that grade them, and the pack ships inside that dlgrade.
  */
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import Handlebars from 'handlebars';
 import type { Pack } from '../spec/types.ts';
 
 const TEMPLATES = path.join(import.meta.dirname, 'templates');
@@ -98,7 +98,8 @@ ${reqs.length ? `    - pip3 install --break-system-packages ${reqs.map(q).join('
 }
 
 export function studentReadme(pack: Pack, source: string): string {
-  const hb = Handlebars.create();
+  // Loaded here, not at start-up: only `init` needs it.
+  const hb = (createRequire(import.meta.url)('handlebars') as typeof import('handlebars')).create();
   const template = hb.compile(fs.readFileSync(path.join(TEMPLATES, 'student-README.md.hbs'), 'utf8'), { noEscape: true });
   const reqs = pipRequirements(pack);
   return template({

@@ -9,11 +9,11 @@ import { randomBytes } from 'node:crypto';
 import { Command, CommanderError } from 'commander';
 import { EnvironmentError, resolvePython } from '../python/environment.ts';
 import { toJson, writeAtomic } from '../results/write.ts';
-import { BatchError, gradeBatch, listSubmissions } from '../runner/batch.ts';
+import { BatchError } from '../runner/batch.ts';
 import { gradeSubmission } from '../runner/submission.ts';
 import type { Limits } from '../spec/types.ts';
 import { parseBytes } from '../worker/limits.ts';
-import { NOT_INSTALLED, SandboxError, findBubblewrap, resolveIsolation } from '../worker/sandbox.ts';
+import { SandboxError, findBubblewrap, resolveIsolation } from '../worker/sandbox.ts';
 import { GRADER_VERSION } from '../runner/version.ts';
 import { REPO_ROOT, SpecError, listPacks, loadPack } from '../spec/load.ts';
 import { TensorFileError } from '../tensor/npy.ts';
@@ -21,22 +21,17 @@ import { syncFixtures } from '../checks/fixtures.ts';
 import { formatSubmission } from '../../reports/terminal.ts';
 import { reportToGithub } from '../../reports/github.ts';
 import { markdownSummary } from '../../reports/markdown.ts';
-import { Progress } from '../../reports/progress.ts';
-import { DEFAULT_REPORTS, SUBMISSION_REPORTERS, UnknownReportError, parseReports, writeBatchReports, writeSubmissionReports } from '../../reports/registry.ts';
+import { DEFAULT_REPORTS, SUBMISSION_REPORTERS, UnknownReportError, parseReports, writeSubmissionReports } from '../../reports/registry.ts';
 import { VISIBILITIES, type ReportOptions, type Visibility } from '../../reports/reporter.ts';
-import type { BatchEntry } from '../../reports/reporter.ts';
 import { InitError, REPORT_DIR, initRepository } from './init.ts';
 import { referenceCommand } from './reference.ts';
-import { type RunnerInfo, detectRunner, givenRunner } from '../python/tags.ts';
-import { mergeResults, parseShard, readResults } from '../runner/merge.ts';
+import { detectRunner, givenRunner } from '../python/tags.ts';
+import { mergeResults, readResults } from '../runner/merge.ts';
 import { gradebookCsv } from '../../reports/gradebook.ts';
 import { dataCommand } from './data.ts';
 import { DataError } from '../data/idx.ts';
-import { resolveData } from '../data/datasets.ts';
-import type { Pack } from '../spec/types.ts';
 import { materializeClass } from './sample-class.ts';
-
-class UsageError extends Error {}
+import { UsageError, checkData, grade, openCache, pythonMemo, runnerFor } from './grade.ts';
 
 const newSeed = () => randomBytes(6).toString('hex');
 const DATA_HELP = "training checks' data: 'bundled' (the subset in fixtures/, the default), 'system' (the installed full set) or a folder or .npz";
@@ -53,6 +48,8 @@ const CHECK_FILES: [string, string][] = [['json', 'json'], ['html', 'html'], ['j
 const CI_REPORTS = ['junit', 'markdown', 'html', 'json'];
 
 export async function main(argv: string[]): Promise<number> {
+  // Everything before this (node, loading the grader) is the profile's "cli start".
+  const startedAt = performance.now();
   let exit = 0;
   const program = new Command('dlgrade')
     .description('Automatic grader and homework test harness for deep-learning courses')
@@ -80,11 +77,13 @@ export async function main(argv: string[]): Promise<number> {
     .option('--tags <list>', 'this runner\'s tags, e.g. cpu,gpu (default: detected)')
     .option('--no-sandbox', 'run the code without bubblewrap (used anyway when bubblewrap is missing: it is your own code)')
     .option('--data <where>', DATA_HELP)
+    .option('--no-cache', 'do not remember which interpreter the pack resolved to (in the cache folder)')
     .action(async (dir: string, o) => {
       const opts: ReportOptions = { gradescopeHiddenVisibility: visibility(o.gradescopeHiddenVisibility) };
       const pack = loadPack(o.assignment);
       if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UsageError(`${dir}: no such submission folder`);
-      const python = await resolvePython(pack.spec.python, o.python);
+      // Results are not cached here: each check draws a new seed, so none would ever be reused.
+      const python = await resolvePython(pack.spec.python, o.python, pythonMemo(openCache(o.cache === false ? false : undefined)));
       checkData(pack, o.data);
       // A student checking their own code needs no protection from it: without bubblewrap the
       // check runs unsandboxed and says so. `grade`, which runs other people's code, refuses.
@@ -127,7 +126,10 @@ export async function main(argv: string[]): Promise<number> {
     .option('--python <path>', 'the Python interpreter to use')
     .option('--tags <list>', 'this runner\'s tags, e.g. cpu,gpu (default: detected)')
     .option('--shard <i/n>', 'grade only the i-th of n deterministic shares of the class (combine with dlgrade merge)')
-    .option('--force', 'regrade every submission, even those OUT already has a complete result for')
+    .option('--force', 'regrade every submission: reuse no earlier result, from OUT or from the cache')
+    .option('--cache <dir>', 'the result cache folder (default: $DLGRADE_CACHE, else $XDG_CACHE_HOME/dlgrade, else ~/.cache/dlgrade)')
+    .option('--no-cache', 'neither read nor write the result cache (results already in OUT for this exact run are still kept)')
+    .option('--profile', 'print where the time went, phase by phase, and write it to OUT/profile.json')
     .option('--no-sandbox', 'run student code without bubblewrap (no isolation; limits still apply)')
     .option('--check-seconds <s>', "wall time per check (default: the pack's)")
     .option('--submission-seconds <s>', "wall time per submission (default: the pack's)")
@@ -140,6 +142,7 @@ export async function main(argv: string[]): Promise<number> {
         jobs: Number(o.jobs), seed: o.seed, python: o.python, only: o.only, skip: o.skip,
         sandbox: o.sandbox, force: !!o.force, limits: limitOptions(o), tags: o.tags, shard: o.shard, data: o.data,
         reports: parseReports(o.reports), reportOptions: { gradescopeHiddenVisibility: visibility(o.gradescopeHiddenVisibility) },
+        cache: o.cache, profile: !!o.profile, startedAt,
       });
     });
 
@@ -188,7 +191,7 @@ export async function main(argv: string[]): Promise<number> {
         const classDir = materializeClass(name, path.join(o.out, 'class', name));
         if (!classDir) continue;
         console.log(`\n== ${name}: the sample class (${classDir})`);
-        await grade(classDir, name, path.join(o.out, 'results', name), { jobs: Number(o.jobs), seed: 'demo', python: o.python, sandbox: o.sandbox, force: true });
+        await grade(classDir, name, path.join(o.out, 'results', name), { jobs: Number(o.jobs), seed: 'demo', python: o.python, sandbox: o.sandbox, force: true, cache: false });
       }
       console.log(`\nResults: ${path.join(o.out, 'results')}/<pack>/index.html (open it in a browser), <student>/report.html, result.json and the other reports, gradebook.csv`);
     });
@@ -221,6 +224,18 @@ export async function main(argv: string[]): Promise<number> {
       }
     });
 
+  program
+    .command('cache')
+    .description('say where the result cache is and how much it holds; --clear empties it')
+    .option('--cache <dir>', 'the result cache folder (default: $DLGRADE_CACHE, else $XDG_CACHE_HOME/dlgrade, else ~/.cache/dlgrade)')
+    .option('--clear', 'remove every cached result and remembered interpreter')
+    .action((o) => {
+      const store = openCache(o.cache)!;
+      if (o.clear) store.clear();
+      const { entries, bytes } = store.usage();
+      console.log(`${store.root}: ${entries} entr${entries === 1 ? 'y' : 'ies'}, ${(bytes / 2 ** 20).toFixed(1)} MiB${o.clear ? ' (cleared)' : ''}`);
+    });
+
   referenceCommand(program, (code) => { exit = code; });
   dataCommand(program, (code) => { exit = code; });
 
@@ -239,22 +254,6 @@ export async function main(argv: string[]): Promise<number> {
   return exit;
 }
 
-interface GradeCommand {
-  jobs: number;
-  seed?: string;
-  python?: string;
-  only?: string[];
-  skip?: string[];
-  sandbox: boolean;
-  force: boolean;
-  limits?: Partial<Limits>;
-  tags?: string;
-  shard?: string;
-  data?: string;
-  reports?: string[];
-  reportOptions?: ReportOptions;
-}
-
 function limitOptions(o: { checkSeconds?: string; submissionSeconds?: string; memory?: string }): Partial<Limits> {
   const limits: Partial<Limits> = {};
   const seconds = (v: string, flag: string) => {
@@ -270,71 +269,4 @@ function limitOptions(o: { checkSeconds?: string; submissionSeconds?: string; me
     limits.memory_bytes = n;
   }
   return limits;
-}
-
-/** A --data that cannot be read is the user's mistake: say so before any student is graded. */
-function checkData(pack: Pack, data: string | undefined) {
-  for (const c of pack.spec.checks) if (c.train) resolveData(c.train.data, data);
-}
-
-async function grade(dir: string, assignment: string, out: string, o: GradeCommand): Promise<number> {
-  const pack = loadPack(assignment);
-  if (!Number.isInteger(o.jobs) || o.jobs < 1) throw new UsageError(`--jobs must be a positive whole number`);
-  if (o.sandbox && !(await findBubblewrap())) throw new SandboxError(NOT_INSTALLED);
-  let shard;
-  try {
-    shard = o.shard ? parseShard(o.shard) : undefined;
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-  const python = await resolvePython(pack.spec.python, o.python);
-  checkData(pack, o.data);
-  const runner = await runnerFor(pack, python.executable, o.tags);
-  const isolation = await resolveIsolation({ sandbox: o.sandbox, python: python.executable, hide: [pack.dir, dir, out] });
-  if (isolation.kind === 'none') console.error(`dlgrade: ${isolation.description}`);
-  const reports = o.reports ?? DEFAULT_REPORTS;
-  const started = Date.now();
-  const entries: BatchEntry[] = [];
-  const progress = new Progress(process.stdout, listSubmissions(dir).length);
-  let seed = '';
-  let failures = 0;
-  const results = await gradeBatch(pack, dir, out, {
-    seed: o.seed, python, runner, shard, isolation, jobs: o.jobs, only: o.only, skip: o.skip, limits: o.limits, force: o.force, data: o.data,
-    onStart: (info) => {
-      seed = info.seed;
-      if (info.kept.length) {
-        const names = info.kept.length > 10 ? `${info.kept.slice(0, 10).join(', ')} and ${info.kept.length - 10} more` : info.kept.join(', ');
-        console.log(`Resuming (seed ${info.seed}): ${info.kept.length} of ${info.total} already graded in ${out}, skipped: ${names} (--force regrades them)`);
-      }
-    },
-    onResult: (r) => {
-      // The batch has already written result.json; the rest are written from the same result.
-      const files = { json: 'result.json', ...writeSubmissionReports(path.join(out, r.submission), r, reports.filter((n) => n !== 'json'), o.reportOptions) };
-      entries.push({ result: r, dir: r.submission, files });
-      progress.update(r);
-    },
-    onFailure: (name, e) => {
-      failures++;
-      console.error(`dlgrade: could not grade ${name} (the grader's fault, not the student's; no result written, the next run retries it): ${e.stack ?? e.message}`);
-    },
-  });
-  progress.finish();
-  // A resumed batch kept earlier results: the class reports cover them too.
-  const graded = new Set(entries.map((e) => e.result.submission));
-  for (const r of results) {
-    if (!r || graded.has(r.submission)) continue;
-    const files = { json: 'result.json', ...writeSubmissionReports(path.join(out, r.submission), r, reports.filter((n) => n !== 'json'), o.reportOptions) };
-    entries.push({ result: r, dir: r.submission, files });
-  }
-  const batchFiles = writeBatchReports(out, entries, reports, o.reportOptions);
-  console.log(`Graded ${results.length} submissions in ${((Date.now() - started) / 1000).toFixed(1)} s (seed ${seed}); ${batchFiles.map((f) => path.join(out, f)).join(', ') || path.join(out, 'gradebook.csv')}`);
-  return failures ? 1 : 0;
-}
-
-
-/** Tags are detected only for packs that have a check needing some: detection imports torch. */
-async function runnerFor(pack: Pack, python: string, tags?: string): Promise<RunnerInfo> {
-  if (tags) return givenRunner(tags);
-  if (!pack.spec.checks.some((c) => c.requires?.length)) return { tags: ['cpu'], devices: [], source: 'detected', torch: null };
-  return detectRunner(python);
 }

@@ -7,8 +7,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
 import type { PythonSpec } from '../spec/types.ts';
+import { type ResolutionMemo, lookupFiles, recall, remember, resolutionKey } from './remembered.ts';
 
 const INSPECT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'inspect.py');
 
@@ -33,6 +33,8 @@ interface Inspection {
   platform: string;
   modules: Record<string, string | null>;
   problems: Record<string, string>;
+  /** Files whose change could change this answer (see remembered.ts). */
+  files?: string[];
 }
 
 const cache = new Map<string, Promise<Inspection | string>>();
@@ -42,6 +44,8 @@ async function inspect(interpreter: string, modules: string[]): Promise<Inspecti
   if (!cache.has(key)) {
     cache.set(key, (async () => {
       try {
+        // Loaded on first use: a remembered interpreter needs no process started.
+        const { execa } = await import('execa');
         const r = await execa(interpreter, ['-I', INSPECT, ...modules], { timeout: 60_000, reject: false });
         if (r.failed && (r as any).code === 'ENOENT') return 'not found';
         if (r.exitCode !== 0) return `does not run (${(r.stderr || r.stdout || String(r.exitCode)).split('\n').slice(-1)[0]})`;
@@ -54,11 +58,29 @@ async function inspect(interpreter: string, modules: string[]): Promise<Inspecti
   return cache.get(key)!;
 }
 
-/** Choose the interpreter: --python if given, else the pack's list, else python3. */
-export async function resolvePython(spec: PythonSpec, override?: string): Promise<PythonEnvironment> {
+/**
+ * Choose the interpreter: --python if given, else the pack's list, else python3. With a memo, an
+ * earlier answer is reused while the files it came from are unchanged (remembered.ts).
+ */
+export async function resolvePython(spec: PythonSpec, override?: string, memo?: ResolutionMemo): Promise<PythonEnvironment> {
   const requires = spec.requires ?? {};
-  const modules = Object.keys(requires);
   const candidates = override ? [override] : spec.interpreters?.length ? spec.interpreters : ['python3'];
+  if (!memo) return resolveNow(candidates, requires);
+  const key = resolutionKey(candidates, requires);
+  const known = recall<PythonEnvironment>(memo, key);
+  if (known) return known;
+  const found = await resolveNow(candidates, requires);
+  const files = [...lookupFiles(candidates)];
+  for (const c of candidates) {
+    const i = await inspect(c, Object.keys(requires));
+    if (typeof i !== 'string') files.push(...(i.files ?? []).filter((f) => typeof f === 'string'));
+  }
+  remember(memo, key, found, files);
+  return found;
+}
+
+async function resolveNow(candidates: string[], requires: Record<string, string>): Promise<PythonEnvironment> {
+  const modules = Object.keys(requires);
   const reasons: string[] = [];
   // Asked all at once: each answer costs an interpreter start and a numpy import.
   const inspections = candidates.map((c) => inspect(c, modules));

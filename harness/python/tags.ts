@@ -5,7 +5,6 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
 
 const DETECT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'tags.py');
 
@@ -26,6 +25,7 @@ export interface RunnerInfo {
 }
 
 export async function detectRunner(python: string): Promise<RunnerInfo> {
+  const { execa } = await import('execa');
   const r = await execa(python, ['-I', DETECT], { reject: false, timeout: 120_000 });
   if (r.exitCode !== 0) return { tags: ['cpu'], devices: [{ name: 'cpu', kind: 'cpu' }], source: 'detected', torch: null };
   const info = JSON.parse(r.stdout) as { tags: string[]; devices: Device[]; torch: string | null };

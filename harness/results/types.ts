@@ -72,6 +72,11 @@ export interface SubmissionResult {
   notes?: string[];
   stdout: string;
   stderr: string;
+  /**
+   * The key naming this result in the result cache, and whether this run took it from there
+   * rather than grading (started_at and seconds are then those of the run that graded it).
+   */
+  cache?: { key: string; hit: boolean };
   started_at: string;
   seconds: number;
 }

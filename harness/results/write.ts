@@ -2,13 +2,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-export function writeAtomic(file: string, content: string | Uint8Array) {
+/**
+ * `durable: false` skips the fsync, for files that can be made again (reports, copies of cached
+ * results): a crash of the process still never leaves half a file, only a crash of the machine
+ * could lose the last ones written.
+ */
+export function writeAtomic(file: string, content: string | Uint8Array, opts: { durable?: boolean } = {}) {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.partial`;
   const fd = fs.openSync(tmp, 'w');
   try {
     fs.writeSync(fd, typeof content === 'string' ? Buffer.from(content) : content);
-    fs.fsyncSync(fd);
+    if (opts.durable !== false) fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
   }
@@ -16,10 +21,10 @@ export function writeAtomic(file: string, content: string | Uint8Array) {
 }
 
 /**
- * JSON has no NaN or Infinity: they are written as null. Arrays of numbers stay on one line
- * (an index, a heat map's cells), so a result reads well and stays small; a JSON string never
- * holds a raw newline, so only arrays the indentation broke up are joined.
+ * JSON has no NaN or Infinity: JSON.stringify writes them as null. Arrays of numbers stay on one
+ * line (an index, a heat map's cells), so a result reads well and stays small; a JSON string
+ * never holds a raw newline, so only arrays the indentation broke up are joined.
  */
 export const toJson = (value: unknown): string =>
-  JSON.stringify(value, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)
+  JSON.stringify(value, null, 2)
     .replace(/\[\n[\s\d.eE+\-,nul]*\]/g, (m) => m.replace(/\s+/g, '').replace(/,/g, ', ')) + '\n';

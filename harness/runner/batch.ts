@@ -1,15 +1,19 @@
 /**
  * Grades a folder of submissions, several at a time. Each result is written atomically as soon
- * as it is known, so an interrupted batch (even kill -9) keeps everything it finished, and
- * running the same command again grades only what is missing (OUT/batch.json keeps the seed a
- * first run drew, so the resumed run uses the same hidden inputs).
+ * as it is known, so an interrupted batch (even kill -9) keeps everything it finished.
+ *
+ * One rule decides what is graded again: a result is reused when its key (result-key.ts: the
+ * submission's content, the pack, the grader, the seed and every other setting) is the key this
+ * run would give it. The result can be in OUT already (a killed or repeated run: kept as it is)
+ * or in the result cache (another output folder, an earlier run: copied into OUT, marked as a
+ * cache hit). Running the same command again therefore grades only what is missing or changed;
+ * OUT/batch.json keeps the seed a first run drew, so a repeated run uses the same hidden inputs.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { buildInputs } from '../checks/inputs.ts';
-import { runStepsWithoutOutputs } from '../checks/expect.ts';
+import { caseValues } from '../checks/memo.ts';
 import type { PythonEnvironment } from '../python/environment.ts';
 import type { RunnerInfo } from '../python/tags.ts';
 import { shardOf } from './merge.ts';
@@ -18,8 +22,11 @@ import { toJson, writeAtomic } from '../results/write.ts';
 import { SpecError } from '../spec/load.ts';
 import type { Limits, Pack } from '../spec/types.ts';
 import type { Isolation } from '../worker/sandbox.ts';
+import type { ResultStore } from '../cache/store.ts';
+import { Profile } from '../results/profile.ts';
 import { gradebookCsv } from '../../reports/gradebook.ts';
-import { gradeSubmission, selectChecks } from './submission.ts';
+import { effectiveLimits, gradeSubmission, selectChecks } from './submission.ts';
+import { runKey, submissionKey } from './result-key.ts';
 import { GRADER_VERSION } from './version.ts';
 import { ZipError, extractZip } from './zip.ts';
 
@@ -35,12 +42,22 @@ export interface BatchOptions {
   only?: string[];
   skip?: string[];
   limits?: Partial<Limits>;
-  /** Regrade every submission, even those with a complete result in OUT already. */
+  /** Regrade every submission: reuse no result, from OUT or from the cache (still store them). */
   force?: boolean;
+  /** The result cache; absent with --no-cache (results already in OUT with this run's key are still kept). */
+  cache?: ResultStore;
+  /** Stands in for this grader's fingerprint in result keys (tests: a new grader version). */
+  grader?: string;
+  /** Runs once before the first submission is graded, never when every result is reused (the sandbox's trial run). */
+  beforeGrading?: () => Promise<void>;
+  profile?: Profile;
   /** Where scratch workspaces go (default: the system's temporary folder). */
   scratch?: string;
-  /** Before any grading: the seed in use and the submissions whose results were kept. */
-  onStart?: (info: { seed: string; total: number; kept: string[] }) => void;
+  /**
+   * Before any grading: the seed in use, the submissions whose results in OUT were kept, and
+   * those whose results came from the cache (each of those is also passed to onResult).
+   */
+  onStart?: (info: { seed: string; total: number; kept: string[]; cached: string[] }) => void;
   /** Where train checks read their data set (see GradeOptions.data). */
   data?: string;
   onResult?: (r: SubmissionResult, done: number, total: number) => void;
@@ -60,7 +77,7 @@ export interface SubmissionEntry {
   zip: boolean;
 }
 
-const RESERVED = new Set(['gradebook.csv', 'batch.json']);
+const RESERVED = new Set(['gradebook.csv', 'batch.json', 'profile.json', 'index.html']);
 
 /** Every folder (or link to one) and every .zip under `dir` is one submission. */
 export function listSubmissions(dir: string, outDir?: string): SubmissionEntry[] {
@@ -99,9 +116,10 @@ export function preflight(pack: Pack, seed: string, only?: string[], skip?: stri
   for (const check of checks) {
     for (const c of check.cases) {
       try {
-        const inputs = buildInputs(check, c, seed);
+        // Through the memo: what is proved here is what every submission then reuses.
+        const values = caseValues(check, c, seed);
         // A train check's steps need its data set, which the CLI checks before this (checkData).
-        if (!check.train) runStepsWithoutOutputs(check.expect ?? [], inputs);
+        if (!check.train) values.steps();
       } catch (e) {
         throw new SpecError(file, `check ${check.id}, case ${c.name}`, `${(e as Error).message.replace(/^check \S+, case \S+, /, '')} (nobody was graded)`);
       }
@@ -126,47 +144,79 @@ function readJson(file: string): any {
   }
 }
 
-/** A result from an earlier run that this run would reproduce: same pack, seed, grader, checks, isolation. */
-function keptResult(file: string, name: string, pack: Pack, seed: string, checks: string[], isolation: Isolation): SubmissionResult | undefined {
-  const r = readJson(file) as SubmissionResult | undefined;
-  if (!r || r.schema_version !== 1 || r.submission !== name || r.assignment !== pack.spec.name || r.seed !== seed) return undefined;
-  if (r.environment?.grader_version !== GRADER_VERSION || !Array.isArray(r.checks)) return undefined;
-  if (r.checks.map((c) => c.id).join() !== checks.join()) return undefined;
-  if (r.environment.sandbox?.startsWith('none') !== (isolation.kind === 'none')) return undefined;
-  return r;
+/** A result that is the one this run would produce: the key says so (see result-key.ts). */
+function isResultFor(key: string, name: string) {
+  return (r: unknown): r is SubmissionResult => {
+    const x = r as SubmissionResult | undefined;
+    return !!x && typeof x === 'object' && x.schema_version === 1 && x.cache?.key === key && x.submission === name && Array.isArray(x.checks) && typeof x.score === 'number';
+  };
 }
 
 export async function gradeBatch(pack: Pack, submissionsDir: string, outDir: string, opts: BatchOptions): Promise<SubmissionResult[]> {
+  const prof = opts.profile ?? new Profile();
   const all = listSubmissions(submissionsDir, outDir);
   const share = opts.shard ? new Set(shardOf(all.map((e) => e.name), opts.shard)) : undefined;
   const entries = share ? all.filter((e) => share.has(e.name)) : all;
   const checks = selectChecks(pack.spec.checks, opts.only, opts.skip).map((c) => c.id);
+  if (!checks.length) throw new SpecError(path.join(pack.dir, 'assignment.yaml'), '', `no check matches --only/--skip`);
   const batchFile = path.join(outDir, 'batch.json');
   const before = readJson(batchFile) as BatchRecord | undefined;
   const seed = opts.seed ?? (before?.assignment === pack.spec.name && typeof before.seed === 'string' ? before.seed : randomBytes(6).toString('hex'));
-  preflight(pack, seed, opts.only, opts.skip);
-  fs.mkdirSync(outDir, { recursive: true });
-  const record: BatchRecord = { assignment: pack.spec.name, seed, grader_version: GRADER_VERSION, checks, started_at: new Date().toISOString() };
-  writeAtomic(batchFile, toJson(record));
+
+  const run = prof.time('cache keys', () => runKey(pack, {
+    seed, checks, python: opts.python, runner: opts.runner ?? CPU_RUNNER, isolation: opts.isolation, limits: effectiveLimits(pack, opts.limits), data: opts.data, grader: opts.grader,
+  }));
+  const keys = entries.map((e) => prof.time('cache keys', () => {
+    try {
+      return submissionKey(run, e.name, e.source, e.zip);
+    } catch {
+      return undefined; // unreadable: graded (and failing) the usual way, never cached
+    }
+  }));
 
   const results: SubmissionResult[] = new Array(entries.length);
   const todo: number[] = [];
-  const kept: string[] = [];
+  const kept: string[] = [], cached: number[] = [];
   entries.forEach((e, i) => {
     const dir = path.join(outDir, e.name);
     // Half-written results of a run that was killed: never read, now removed.
     if (fs.existsSync(dir)) for (const f of fs.readdirSync(dir)) if (f.endsWith('.partial')) fs.rmSync(path.join(dir, f), { force: true });
-    const r = opts.force ? undefined : keptResult(path.join(dir, 'result.json'), e.name, pack, seed, checks, opts.isolation);
-    if (r) {
-      results[i] = r;
+    const key = keys[i];
+    if (opts.force || !key) return void todo.push(i);
+    const valid = isResultFor(key, e.name);
+    const inOut = prof.time('cache lookups', () => readJson(path.join(dir, 'result.json')));
+    if (valid(inOut)) {
+      results[i] = inOut;
       kept.push(e.name);
+      return;
+    }
+    const stored = prof.time('cache lookups', () => opts.cache?.get('results', key, valid));
+    if (stored) {
+      results[i] = { ...stored, cache: { key, hit: true } };
+      cached.push(i);
     } else todo.push(i);
   });
-  opts.onStart?.({ seed, total: entries.length, kept });
+  if (todo.length) {
+    await opts.beforeGrading?.();
+    prof.time('preflight', () => preflight(pack, seed, opts.only, opts.skip));
+  }
+  fs.mkdirSync(outDir, { recursive: true });
+  const record: BatchRecord = { assignment: pack.spec.name, seed, grader_version: GRADER_VERSION, checks, started_at: new Date().toISOString() };
+  writeAtomic(batchFile, toJson(record));
+  opts.onStart?.({ seed, total: entries.length, kept, cached: cached.map((i) => entries[i].name) });
+  prof.submissions.kept += kept.length;
+  prof.submissions.cached += cached.length;
+
+  let done = kept.length;
+  for (const i of cached) {
+    // A copy of what the cache holds: no need to wait for the disk.
+    prof.time('reports (submissions)', () => writeAtomic(path.join(outDir, entries[i].name, 'result.json'), toJson(results[i]), { durable: false }));
+    opts.onResult?.(results[i], ++done, entries.length);
+  }
 
   const rootNames = new Set(['starter', 'solution'].flatMap((d) => (fs.existsSync(path.join(pack.dir, d)) ? fs.readdirSync(path.join(pack.dir, d)) : [])));
   const unpacked = todo.some((i) => entries[i].zip) ? fs.mkdtempSync(path.join(opts.scratch ?? os.tmpdir(), 'dlgrade-unzip-')) : undefined;
-  let next = 0, done = kept.length;
+  let next = 0;
   const failed = new Set<number>();
   const job = async () => {
     while (next < todo.length) {
@@ -186,9 +236,13 @@ export async function gradeBatch(pack: Pack, submissionsDir: string, outDir: str
             notes.push(`${path.basename(e.source)} could not be unpacked: ${err.message}`);
           }
         }
-        const r = await gradeSubmission(pack, dir, { ...opts, seed, name: e.name, notes });
+        const graded = await gradeSubmission(pack, dir, { ...opts, seed, name: e.name, notes, profile: prof });
+        const key = keys[i];
+        const r = key ? { ...graded, cache: { key, hit: false } } : graded;
         writeAtomic(path.join(outDir, e.name, 'result.json'), toJson(r));
+        if (key) prof.time('cache stores', () => opts.cache?.put('results', key, r));
         results[i] = r;
+        prof.submissions.graded++;
         opts.onResult?.(r, ++done, entries.length);
       } catch (err) {
         // The grader's own failure (a full disk, a bug): the others go on, and with no result
@@ -209,3 +263,5 @@ export async function gradeBatch(pack: Pack, submissionsDir: string, outDir: str
   writeAtomic(path.join(outDir, 'gradebook.csv'), gradebookCsv(graded));
   return graded;
 }
+
+const CPU_RUNNER: RunnerInfo = { tags: ['cpu'], devices: [], source: 'detected', torch: null };

@@ -9,6 +9,8 @@ import { randomBytes } from 'node:crypto';
 import { AnswerError, answerValue, expressionPoints, evaluateExpression, loadExpressionEngine, readAnswers } from '../checks/answers.ts';
 import { buildInputs, textInputs } from '../checks/inputs.ts';
 import { judgeCase } from '../checks/judge.ts';
+import { caseValues } from '../checks/memo.ts';
+import { NO_PROFILE, type Timer } from '../results/profile.ts';
 import type { Values } from '../checks/expect.ts';
 import type { PythonEnvironment } from '../python/environment.ts';
 import { type RunnerInfo, missingTags } from '../python/tags.ts';
@@ -25,6 +27,7 @@ import { type NotebookReport, Worker } from '../worker/worker.ts';
 import { type TimedCase, parityCase } from './parity.ts';
 import { type Workspace, createWorkspace } from './workspace.ts';
 import { GRADER_VERSION } from './version.ts';
+import { profileRun } from './timing.ts';
 
 export interface GradeOptions {
   seed: string;
@@ -48,6 +51,8 @@ export interface GradeOptions {
   notes?: string[];
   /** Called as each check finishes. */
   onCheck?: (c: CheckResult) => void;
+  /** Collects where the time goes (grade --profile). */
+  profile?: Timer;
 }
 
 /** A check's time limit: a train check's is its training budget. */
@@ -115,7 +120,8 @@ export async function gradeSubmission(pack: Pack, submissionDir: string, opts: G
     seconds: 0,
   };
 
-  const ws = createWorkspace(submissionDir, opts.scratch, path.join(pack.dir, 'probes'));
+  const prof = opts.profile ?? NO_PROFILE;
+  const ws = prof.time('workspace', () => createWorkspace(submissionDir, opts.scratch, path.join(pack.dir, 'probes')));
   if (ws.skipped.length) result.errors.push(`not copied into the workspace: ${ws.skipped.join(', ')}`);
   // Read once, before any of the student's code runs: it could replace the file later with
   // something that hangs or floods whoever reads it.
@@ -133,7 +139,7 @@ export async function gradeSubmission(pack: Pack, submissionDir: string, opts: G
       stderr.push(worker.stderr.text());
     }
     try {
-      worker = await Worker.start({
+      worker = await prof.timeAsync('worker start', () => Worker.start({
         python: opts.python.executable,
         layout: ws,
         paths: pack.spec.python.path ?? ['.'],
@@ -142,7 +148,7 @@ export async function gradeSubmission(pack: Pack, submissionDir: string, opts: G
         isolation: opts.isolation,
         legacyNumpyNames: pack.spec.python.legacy_numpy_names,
         ...(pack.spec.notebook ? { notebook: { module: pack.spec.notebook.module, files: pack.spec.notebook.files ?? ['*.ipynb'] } } : {}),
-      });
+      }));
       for (const n of notebookNotes(worker.notebook)) notes.add(n);
       return worker;
     } catch (e) {
@@ -183,12 +189,14 @@ export async function gradeSubmission(pack: Pack, submissionDir: string, opts: G
       opts.onCheck?.(checkResult);
     }
   } finally {
+    const stopping = performance.now();
     if (worker) {
       await worker.close();
       stdout.push(worker.stdout.text());
       stderr.push(worker.stderr.text());
     }
     ws.dispose();
+    prof.add('worker stop', (performance.now() - stopping) / 1000);
   }
   if (workerProblem) result.errors.push(workerProblem);
   if (notes.size) result.notes = [...notes];
@@ -212,10 +220,14 @@ async function runProbeCase(
   const t0 = Date.now();
   const seconds = () => (Date.now() - t0) / 1000;
   const seed = opts.seed;
+  const prof = opts.profile ?? NO_PROFILE;
+  const preparing = performance.now();
+  let memo: ReturnType<typeof caseValues>;
   let inputs: Values;
   let train: TrainData | undefined;
   try {
-    inputs = buildInputs(check, c, seed);
+    memo = caseValues(check, c, seed);
+    inputs = memo.inputs;
     if (check.train) {
       // Each case draws its own examples, except where cases compare devices: those train on the same.
       const draw = check.parity ? check.id : `${check.id}/${c.name}`;
@@ -235,8 +247,10 @@ async function runProbeCase(
   for (const [name, t] of Object.entries({ ...inputs, ...train?.sent })) {
     files[name] = path.join(inDir, `${name}.npy`);
     if (isByteArray(t)) writeNpyBytes(files[name], t.shape, t.bytes);
+    else if (inputs[name] === t) fs.writeFileSync(files[name], memo.npy(name));
     else writeNpy(files[name], t);
   }
+  prof.add('inputs', (performance.now() - preparing) / 1000);
   const w = await getWorker();
   if (typeof w === 'string') return caseResult(c, 'error', `the Python worker could not start: ${w}`, seconds());
   const probe = path.join(ws.grader, 'probes', path.relative(path.join(pack.dir, 'probes'), pack.probes[check.probe!]));
@@ -250,7 +264,9 @@ async function runProbeCase(
     }
   }
   // The limit is wall time, starting a fresh worker included: a check never runs past it.
+  const sent = performance.now();
   const outcome = await w.run(probe, files, outDir, Math.max(0.1, timeoutSeconds - seconds()), { text });
+  profileRun(prof, outcome, (performance.now() - sent) / 1000);
   switch (outcome.status) {
     case 'timeout':
       if (check.train && timeoutSeconds >= check.train.seconds - 1) {
@@ -263,15 +279,20 @@ async function runProbeCase(
       return { ...caseResult(c, 'error', outcome.error.message, seconds()), ...(outcome.error.traceback ? { traceback: outcome.error.traceback } : {}) };
   }
   const got: Values = {};
+  const reading = performance.now();
   for (const name of outcome.outputs) {
-    const t = readOutput(outDir, name);
+    const inline = outcome.inline?.[name];
+    const t = inline ? decodeOutput(inline) : readOutput(outDir, name);
     if (typeof t === 'string') return caseResult(c, 'error', `output ${name}: ${t}`, seconds());
     got[name] = t;
   }
-  if (train) return { ...judgedTraining(check, c, inputs, got, train, seconds), timed: outcome.seconds };
-  const result = judged(check, c, inputs, got, seconds());
+  prof.add('outputs read', (performance.now() - reading) / 1000);
+  if (train) return { ...prof.time('comparison', () => judgedTraining(check, c, inputs, got, train, seconds)), timed: outcome.seconds };
+  const took = seconds();
+  const steps = prof.time('reference', () => memo.steps());
+  const result = prof.time('comparison', () => judged(check, c, inputs, got, took, steps));
   if (result.status === 'failed' && check.selfcheck && w.alive) {
-    const note = await selfCheck(check, c, seed, inDir, probe, files, got, result, w, Math.max(1, timeoutSeconds - seconds()));
+    const note = await prof.timeAsync('self-check', () => selfCheck(check, inputs, inDir, probe, files, got, result, w, Math.max(1, timeoutSeconds - seconds())));
     if (note) result.message += ` — ${note}`;
   }
   return result;
@@ -343,11 +364,10 @@ const SELF_CHECK_TOL = 1e-5;
  * the backward is wrong. A random direction would average a local error away, so none is used.
  */
 async function selfCheck(
-  check: CheckSpec, c: CaseSpec, seed: string, inDir: string, probe: string,
+  check: CheckSpec, inputs: Values, inDir: string, probe: string,
   files: Record<string, string>, got: Values, failed: CaseResult, w: Worker, timeoutSeconds: number,
 ): Promise<string | undefined> {
   const spec = check.selfcheck!;
-  const inputs = buildInputs(check, c, seed);
   const directions: Record<string, string> = {};
   const at: Record<string, { flat: number; index: number[] }> = {};
   for (const [name, grad] of Object.entries(spec.wrt)) {
@@ -407,11 +427,20 @@ function readOutput(outDir: string, name: string): Tensor | string {
       if (n === 0) break;
       got += n;
     }
-    return decodeNpy(bytes.subarray(0, got), 'the array');
+    return decodeOutput(bytes.subarray(0, got));
   } catch (e) {
     return (e as Error).message;
   } finally {
     fs.closeSync(fd);
+  }
+}
+
+/** An output's .npy bytes, from a file or the reply, checked as the student's own bytes. */
+function decodeOutput(bytes: Uint8Array): Tensor | string {
+  try {
+    return decodeNpy(bytes, 'the array');
+  } catch (e) {
+    return (e as Error).message;
   }
 }
 
@@ -458,10 +487,10 @@ async function runAnswerCase(check: CheckSpec, c: CaseSpec, answers: Record<stri
   return result;
 }
 
-function judged(check: CheckSpec, c: CaseSpec, inputs: Values, got: Values, seconds: number): CaseResult {
+function judged(check: CheckSpec, c: CaseSpec, inputs: Values, got: Values, seconds: number, precomputed?: readonly (Values | undefined)[]): CaseResult {
   let comparisons;
   try {
-    comparisons = judgeCase(check, inputs, got);
+    comparisons = judgeCase(check, inputs, got, precomputed);
   } catch (e) {
     // The spec was proved before grading (batch preflight), so what breaks here is the outputs:
     // a shape a reference step cannot take, say. A wrong answer, not a crash of the grader.

@@ -19,22 +19,24 @@ export interface Workspace extends WorkerLayout {
   dispose(): void;
 }
 
-const IGNORED = new Set(['.git', 'node_modules', '__pycache__', '.ipynb_checkpoints', '.venv', 'venv']);
+export const IGNORED = new Set(['.git', 'node_modules', '__pycache__', '.ipynb_checkpoints', '.venv', 'venv']);
 /** What a submission may bring: far more than any homework, far less than a full disk. */
 const MAX_FILES = 20_000;
-const MAX_BYTES = 256 * 1024 * 1024;
+export const MAX_BYTES = 256 * 1024 * 1024;
 
 export function createWorkspace(submissionDir: string, parent: string | undefined, probesDir: string): Workspace {
   if (parent) fs.mkdirSync(parent, { recursive: true });
-  const dir = tmp.dirSync({ prefix: 'dlgrade-', unsafeCleanup: true, tmpdir: parent });
-  const root = dir.name;
-  // Others may pass through (a worker running as a user of its own must) but not list it.
-  fs.chmodSync(root, 0o711);
+  const root = scratchDir(parent);
+  // What only the grader writes (each case's inputs, the driver and probes) goes to memory when
+  // it can: a case writes several small files, and on a journalled disk their creation cost more
+  // than the student's code ran. The student's writable folders stay on disk, where filling them
+  // cannot take the machine's memory.
+  const fast = parent ? root : (ramDisk() ? scratchDir(ramDisk()) : root);
   const layout = {
     submission: path.join(root, 'submission'),
-    inputs: path.join(root, 'in'),
+    inputs: path.join(fast, 'in'),
     outputs: path.join(root, 'out'),
-    grader: path.join(root, 'grader'),
+    grader: path.join(fast, 'grader'),
     tmp: path.join(root, 'tmp'),
   };
   for (const d of [layout.inputs, layout.outputs, layout.grader, layout.tmp]) {
@@ -47,7 +49,37 @@ export function createWorkspace(submissionDir: string, parent: string | undefine
   for (const f of ['driver.py', 'dlgrade_probe.py', 'numpy_compat.py']) fs.copyFileSync(path.join(path.dirname(DRIVER), f), path.join(layout.grader, f));
   copyTree(probesDir, path.join(layout.grader, 'probes'), '', [], { files: 0, bytes: 0 });
   makeReadable(layout.grader);
-  return { root, ...layout, skipped, dispose: () => fs.rmSync(root, { recursive: true, force: true }) };
+  const dispose = () => {
+    fs.rmSync(root, { recursive: true, force: true });
+    if (fast !== root) fs.rmSync(fast, { recursive: true, force: true });
+  };
+  return { root, ...layout, skipped, dispose };
+}
+
+function scratchDir(parent: string | undefined): string {
+  const root = tmp.dirSync({ prefix: 'dlgrade-', unsafeCleanup: true, tmpdir: parent }).name;
+  // Others may pass through (a worker running as a user of its own must) but not list it.
+  fs.chmodSync(root, 0o711);
+  return root;
+}
+
+const TMPFS_MAGIC = 0x01021994;
+let ram: string | null | undefined;
+
+/** /dev/shm when it is a writable tmpfs (Linux almost always), else null. */
+function ramDisk(): string | undefined {
+  if (ram === undefined) {
+    ram = null;
+    try {
+      if (fs.statfsSync('/dev/shm').type === TMPFS_MAGIC) {
+        fs.accessSync('/dev/shm', fs.constants.W_OK | fs.constants.X_OK);
+        ram = '/dev/shm';
+      }
+    } catch {
+      /* none: everything on disk */
+    }
+  }
+  return ram ?? undefined;
 }
 
 /**

@@ -11,11 +11,11 @@
  * running as a normal user puts each sandbox in a user namespace of its own, where the kernel
  * also counts per sandbox.
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
 
 /** The grader's own checkout: never visible inside a sandbox, wherever it is installed. */
 const GRADER_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -114,14 +114,27 @@ function onPath(name: string): string | undefined {
 
 let found: Promise<Bubblewrap | undefined> | undefined;
 
-export function findBubblewrap(): Promise<Bubblewrap | undefined> {
+/** Where what bwrap said of itself is remembered between runs, by the binary's size, time and inode. */
+export interface ToolMemo {
+  get(key: string): unknown;
+  put(key: string, value: unknown): void;
+}
+
+export function findBubblewrap(memo?: ToolMemo): Promise<Bubblewrap | undefined> {
   found ??= (async () => {
     const bwrap = onPath('bwrap');
     if (!bwrap) return undefined;
+    const st = fs.statSync(bwrap);
+    const key = createHash('sha256').update(JSON.stringify(['bwrap', bwrap, st.size, st.mtimeMs, st.ino])).digest('hex');
+    const known = memo?.get(key) as Bubblewrap | undefined;
+    if (known?.path === bwrap && typeof known.version === 'string' && typeof known.help === 'string') return known;
+    const { execa } = await import('execa'); // on first use, like everything that starts processes
     const v = await execa(bwrap, ['--version'], { reject: false, timeout: 10_000 });
     if (v.exitCode !== 0) return undefined;
     const h = await execa(bwrap, ['--help'], { reject: false, timeout: 10_000 });
-    return { path: bwrap, version: v.stdout.trim().replace(/^bubblewrap\s*/, ''), help: `${h.stdout}\n${h.stderr}` };
+    const bw = { path: bwrap, version: v.stdout.trim().replace(/^bubblewrap\s*/, ''), help: `${h.stdout}\n${h.stderr}` };
+    memo?.put(key, bw);
+    return bw;
   })();
   return found;
 }
@@ -133,12 +146,24 @@ export const NOT_INSTALLED =
 
 const trials = new Map<string, Promise<Isolation>>();
 
+export interface IsolationRequest { sandbox: boolean; python: string; hide?: string[]; why?: string }
+
 /**
  * The isolation to grade with. `sandbox: false` is the caller saying --no-sandbox. With a sandbox
  * asked for, bubblewrap must be installed and a trial run of `python` inside it must work, or this
  * throws a SandboxError saying what to do.
  */
-export function resolveIsolation(opts: { sandbox: boolean; python: string; hide?: string[]; why?: string }): Promise<Isolation> {
+export async function resolveIsolation(opts: IsolationRequest): Promise<Isolation> {
+  const iso = await planIsolation(opts);
+  await verifyIsolation(iso, opts.python);
+  return iso;
+}
+
+/**
+ * The isolation resolveIsolation would give, without its trial run (verifyIsolation): enough to
+ * know what results would record, which is all a batch whose results are all cached needs.
+ */
+export function planIsolation(opts: IsolationRequest): Promise<Isolation> {
   if (!opts.sandbox) {
     const who = runningAsRoot() ? 'as an unprivileged user of its own' : "as the grader's user";
     return Promise.resolve({
@@ -147,12 +172,18 @@ export function resolveIsolation(opts: { sandbox: boolean; python: string; hide?
     });
   }
   const hide = [...new Set([GRADER_ROOT, ...(opts.hide ?? []).map((p) => path.resolve(p))])].sort();
-  const key = `${opts.python}\0${hide.join('\0')}`;
-  if (!trials.has(key)) trials.set(key, trial(opts.python, hide));
+  return plan(hide);
+}
+
+/** Runs the trial of a planned bubblewrap isolation once per interpreter and isolation. */
+export function verifyIsolation(iso: Isolation, python: string): Promise<Isolation> {
+  if (iso.kind === 'none') return Promise.resolve(iso);
+  const key = `${python}\0${iso.hide.join('\0')}`;
+  if (!trials.has(key)) trials.set(key, trial(iso, python));
   return trials.get(key)!;
 }
 
-async function trial(python: string, hide: string[]): Promise<Isolation> {
+async function plan(hide: string[]): Promise<Isolation> {
   const bw = await findBubblewrap();
   if (!bw) throw new SandboxError(NOT_INSTALLED);
   let setpriv: string | undefined;
@@ -170,6 +201,10 @@ async function trial(python: string, hide: string[]): Promise<Isolation> {
     hide,
     description: `bubblewrap ${bw.version} (no network, read-only system, own PID namespace, runs as ${who})`,
   };
+  return iso;
+}
+
+async function trial(iso: Isolation & { kind: 'bubblewrap' }, python: string): Promise<Isolation> {
   // A trial run with the real interpreter, as a worker runs: a kernel without user namespaces, an
   // interpreter the worker's user cannot read, or a broken install all show up here, once.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dlgrade-trial-'));
@@ -181,10 +216,11 @@ async function trial(python: string, hide: string[]): Promise<Isolation> {
     if (uid !== undefined) for (const d of [layout.submission, layout.tmp]) fs.chownSync(d, uid, uid);
     const roots = await interpreterRoots(python);
     const plan = launchCommand(iso, layout, roots, [python, '-c', 'import os, sys; sys.stdout.write("ok %d" % os.getuid())'], uid);
+    const { execa } = await import('execa');
     const r = await execa(plan.file, plan.args, { cwd: plan.cwd, env: plan.env, extendEnv: false, reject: false, timeout: 60_000, uid: plan.uid, gid: plan.gid });
     if (r.exitCode !== 0 || !r.stdout.startsWith('ok')) {
       const why = (r.stderr || r.stdout || `exit code ${r.exitCode}`).trim().split('\n').slice(-3).join(' | ');
-      throw new SandboxError(`bubblewrap ${bw.version} is installed but could not run ${python} in a sandbox: ${why}. Fix that (user namespaces disabled? an interpreter the worker's user cannot read?), or pass --no-sandbox.`);
+      throw new SandboxError(`bubblewrap ${iso.version} is installed but could not run ${python} in a sandbox: ${why}. Fix that (user namespaces disabled? an interpreter the worker's user cannot read?), or pass --no-sandbox.`);
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -205,6 +241,7 @@ export function interpreterRoots(python: string): Promise<string[]> {
   if (!rootsCache.has(python)) {
     rootsCache.set(python, (async () => {
       const code = 'import json, sys; print(json.dumps([sys.executable, sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix] + sys.path))';
+      const { execa } = await import('execa');
       const r = await execa(python, ['-I', '-c', code], { reject: false, timeout: 60_000 });
       if (r.exitCode !== 0) throw new SandboxError(`${python} does not run: ${(r.stderr || r.stdout).trim().split('\n').pop()}`);
       const [exe, ...rest] = JSON.parse(r.stdout) as string[];

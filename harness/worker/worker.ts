@@ -14,7 +14,8 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { Readable, Writable } from 'node:stream';
-import { execa, type ResultPromise } from 'execa';
+import type { ResultPromise } from 'execa';
+import { inlineOutputs } from './inline.ts';
 import { type WorkerLimits, formatBytes, limitArgs } from './limits.ts';
 import { type Isolation, type WorkerLayout, interpreterRoots, launchCommand, nextWorkerUid, workerPaths } from './sandbox.ts';
 
@@ -60,9 +61,19 @@ export interface RunExtras {
   entry?: 'run' | 'warm_up';
 }
 
+/** What the driver says it spent a request on (for --profile only: never part of a verdict). */
+export interface WorkerTiming {
+  /** Loading probes, and through them the student's modules. */
+  load: number;
+  /** Reading the inputs and writing the outputs. */
+  arrays: number;
+  /** The probe's run: the student's own code. */
+  run: number;
+}
+
 export type RunOutcome =
-  | { status: 'ok'; outputs: string[]; values: Record<string, number>; seconds: number }
-  | { status: 'error'; error: StudentError; seconds: number }
+  | { status: 'ok'; outputs: string[]; values: Record<string, number>; seconds: number; timing?: WorkerTiming; inline?: Record<string, Uint8Array> }
+  | { status: 'error'; error: StudentError; seconds: number; timing?: WorkerTiming }
   | { status: 'timeout'; seconds: number }
   | { status: 'died'; message: string; seconds: number };
 
@@ -98,6 +109,17 @@ class CappedText {
     const s = Buffer.concat(this.chunks).toString('utf8');
     return this.dropped ? `${s}\n[... ${this.dropped} more bytes not kept]` : s;
   }
+}
+
+/** The driver's own account of a request, each figure a finite number within the request's time. */
+function timingOf(t: unknown, seconds: number): { timing?: WorkerTiming } {
+  if (!t || typeof t !== 'object') return {};
+  const get = (k: string) => {
+    const v = (t as Record<string, unknown>)[k];
+    // Our clock counts milliseconds: a fast request may read 0 s while the driver's says more.
+    return typeof v === 'number' && Number.isFinite(v) ? Math.min(Math.max(v, 0), seconds + 0.001) : 0;
+  };
+  return { timing: { load: get('load'), arrays: get('arrays'), run: get('run') } };
 }
 
 const capped = (v: unknown, n: number): string => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v)).slice(0, n);
@@ -149,6 +171,8 @@ export class Worker {
     }
     const roots = isolation.kind === 'bubblewrap' ? await interpreterRoots(this.opts.python) : [];
     const plan = launchCommand(isolation, layout, roots, [this.opts.python, ...driverArgs], this.uid);
+    // Loaded on first use: a run whose results are all cached starts no worker.
+    const { execa } = await import('execa');
     this.proc = execa(plan.file, plan.args, {
       cwd: plan.cwd,
       env: plan.env,
@@ -245,6 +269,7 @@ export class Worker {
     if (!p || msg.id !== p.id || msg.nonce !== p.nonce) return;
     this.pending = undefined;
     const seconds = (Date.now() - p.started) / 1000; // ours, not the reply's
+    const timing = timingOf(msg.timing, seconds);
     if (msg.ok === true) {
       const outputs = msg.outputs && typeof msg.outputs === 'object' && !Array.isArray(msg.outputs) ? Object.keys(msg.outputs) : [];
       const bad = outputs.find((n) => !OUTPUT_NAME.test(n));
@@ -254,7 +279,7 @@ export class Worker {
         // Self-check replies carry numbers, not files: only finite numbers are taken.
         const values: Record<string, number> = {};
         if (msg.values && typeof msg.values === 'object') for (const [k, v] of Object.entries(msg.values)) if (typeof v === 'number' && Number.isFinite(v)) values[k] = v;
-        p.resolve({ status: 'ok', outputs, values, seconds });
+        p.resolve({ status: 'ok', outputs, values, seconds, ...timing, inline: inlineOutputs(msg.outputs ?? {}) });
       }
       return;
     }
@@ -262,6 +287,7 @@ export class Worker {
     p.resolve({
       status: 'error',
       seconds,
+      ...timing,
       error: {
         kind: ERROR_KINDS.has(e.kind) ? e.kind : 'exception',
         message: capped(e.message, 4000) || 'the worker reported an error without a message',
@@ -284,10 +310,12 @@ export class Worker {
     if (this.pending) throw new Error('worker: one request at a time');
     if (path.dirname(outdir) !== this.opts.layout.outputs) throw new Error(`worker: ${outdir} is not a folder directly under ${this.opts.layout.outputs}`);
     // The worker's user must be able to read the inputs whatever the grader's umask is.
+    const dirs = new Set<string>();
     for (const f of Object.values(inputs)) {
       fs.chmodSync(f, 0o644);
-      for (let d = path.dirname(f); d.startsWith(this.opts.layout.inputs); d = path.dirname(d)) fs.chmodSync(d, 0o755);
+      for (let d = path.dirname(f); d.startsWith(this.opts.layout.inputs); d = path.dirname(d)) dirs.add(d);
     }
+    for (const d of dirs) fs.chmodSync(d, 0o755);
     // Not recursive, and failing if anything is already there: never a folder the student made.
     fs.mkdirSync(outdir, { mode: 0o755 });
     if (this.uid !== undefined) fs.chownSync(outdir, this.uid, this.uid);

@@ -57,7 +57,8 @@ describe('dlgrade grade', () => {
     const r = await cli(['grade', subs, '--assignment', 'mlp-numpy', '--out', out, '--only', 'softmax', '--reports', 'junit']);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(fs.readdirSync(path.join(out, 'alice')).sort()).toEqual(['junit.xml', 'result.json']);
-    expect(fs.readdirSync(out).sort()).toEqual(['alice', 'batch.json', 'gradebook.csv']);
+    // .dlgrade-reports.json: what each report was written from, so a re-run rewrites none it need not.
+    expect(fs.readdirSync(out).sort()).toEqual(['.dlgrade-reports.json', 'alice', 'batch.json', 'gradebook.csv']);
     const bad = await cli(['grade', subs, '--assignment', 'mlp-numpy', '--out', out, '--reports', 'pdf']);
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr).toMatch(/unknown report "pdf"/);
