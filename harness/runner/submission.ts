@@ -289,7 +289,7 @@ async function runProbeCase(
   prof.add('outputs read', (performance.now() - reading) / 1000);
   if (train) return { ...prof.time('comparison', () => judgedTraining(check, c, inputs, got, train, seconds)), timed: outcome.seconds };
   const took = seconds();
-  const steps = prof.time('reference', () => memo.steps());
+  const steps = prof.time('reference', () => stepsOrNone(memo));
   const result = prof.time('comparison', () => judged(check, c, inputs, got, took, steps));
   if (result.status === 'failed' && check.selfcheck && w.alive) {
     const note = await prof.timeAsync('self-check', () => selfCheck(check, inputs, inDir, probe, files, got, result, w, Math.max(1, timeoutSeconds - seconds())));
@@ -432,6 +432,15 @@ function readOutput(outDir: string, name: string): Tensor | string {
     return (e as Error).message;
   } finally {
     fs.closeSync(fd);
+  }
+}
+
+/** Failing steps (a spec not proved by a batch's preflight) run again in judged, which says why. */
+function stepsOrNone(memo: ReturnType<typeof caseValues>): readonly (Values | undefined)[] | undefined {
+  try {
+    return memo.steps();
+  } catch {
+    return undefined;
   }
 }
 
