@@ -130,8 +130,10 @@ export function compareOutput(
   }
   const m = measure(got, primary, metric, absBar);
   const where = primary.shape.length ? ` at [${m.worst.index.join(',')}]` : '';
-  const what = metric === 'sum_abs' ? `sum |diff| ${fmt(m.value)}` : `worst ${metric === 'rel_or_abs' ? 'error' : metric} ${fmt(m.value)}${where}`;
-  let message = `${label}: ${what}, expected ${fmt(m.worst.expected)}, got ${fmt(m.worst.got)} (bar ${fmt(bar)})`;
+  // Under rel_or_abs an element within the absolute bar counts 0; any other error is relative.
+  const what = metric === 'sum_abs' ? `sum |diff| ${fmt(m.value)}` : `worst ${metric === 'rel_or_abs' ? 'rel_error' : metric} ${fmt(m.value)}${where}`;
+  const bars = metric === 'rel_or_abs' ? `bar ${fmt(bar)}, or |diff| <= ${fmt(absBar ?? 0)}` : `bar ${fmt(bar)}`;
+  let message = `${label}: ${what}, expected ${fmt(m.worst.expected)}, got ${fmt(m.worst.got)} (${bars})`;
   const diagnosis = diagnose(got, primary, mistakes, metric, bar, absBar);
   if (diagnosis) message += ` — ${diagnosis}`;
   if (spec.say) message += ` — ${spec.say}`;
