@@ -12,23 +12,13 @@ import { describeIsolation, usesCuda } from '../../harness/runner/submission.ts'
 import { givenRunner } from '../../harness/python/tags.ts';
 import { REPO_ROOT, loadPack } from '../../harness/spec/load.ts';
 import { grade } from '../helpers/grade.ts';
+import { packVariant as copyPack } from '../helpers/pack-variant.ts';
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'dlgrade-parity-'));
 const PROTOCOL = path.join(REPO_ROOT, 'tests', 'fixtures', 'packs', 'parity-protocol');
 const TORCH = path.join(REPO_ROOT, 'assignments', 'torch-training');
 
-function packVariant(from: string, name: string, edits: [string, string][]): string {
-  const dir = path.join(scratch, name);
-  fs.cpSync(from, dir, { recursive: true });
-  const file = path.join(dir, 'assignment.yaml');
-  let text = fs.readFileSync(file, 'utf8');
-  for (const [find, replace] of edits) {
-    expect(text.split(find).length - 1, find).toBe(1);
-    text = text.replace(find, replace);
-  }
-  fs.writeFileSync(file, text);
-  return dir;
-}
+const packVariant = (from: string, name: string, edits: [string, string][]) => copyPack(from, path.join(scratch, name), edits);
 
 describe('the parity protocol', () => {
   it('times only the training request, after the warm-up, and hands the device over as a str', async () => {

@@ -15,24 +15,13 @@ import { deriveSubmission } from '../../harness/spec/mutants.ts';
 import { REPO_ROOT, loadPack } from '../../harness/spec/load.ts';
 import { readNpy } from '../../harness/tensor/npy.ts';
 import { grade } from '../helpers/grade.ts';
+import { packVariant as copyPack } from '../helpers/pack-variant.ts';
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'dlgrade-train-'));
 const MLP = path.join(REPO_ROOT, 'assignments', 'mlp-numpy');
 const PREDICT = path.join(REPO_ROOT, 'tests', 'fixtures', 'packs', 'train-predict');
 
-/** A copy of a pack with textual edits to its assignment.yaml (a learning rate, a budget). */
-function packVariant(from: string, name: string, edits: [string, string][]): string {
-  const dir = path.join(scratch, 'packs', name);
-  fs.cpSync(from, dir, { recursive: true });
-  const file = path.join(dir, 'assignment.yaml');
-  let text = fs.readFileSync(file, 'utf8');
-  for (const [find, replace] of edits) {
-    expect(text.split(find).length - 1, find).toBe(1);
-    text = text.replace(find, replace);
-  }
-  fs.writeFileSync(file, text);
-  return dir;
-}
+const packVariant = (from: string, name: string, edits: [string, string][]) => copyPack(from, path.join(scratch, 'packs', name), edits);
 
 function student(from: string, name: string, edits: { file: string; find?: string; replace?: string; content?: string }[]): string {
   const dir = path.join(scratch, 'students', name);

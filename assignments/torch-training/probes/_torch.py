@@ -6,6 +6,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from dlgrade_probe import returned
+
 
 def images(array, size=None):
     """uint8 pixels (N, H, W) as float32 (N, 1, H, W) in [0, 1], zero-padded to size x size."""
@@ -69,12 +71,6 @@ def linear_params(model):
         out["w%d" % i] = layer.weight.detach().cpu().double().numpy()
         out["b%d" % i] = layer.bias.detach().cpu().double().numpy()
     return out
-
-
-def returned(value, what):
-    if value is None:
-        raise NotImplementedError("%s returned None: is it still a TODO?" % what)
-    return value
 
 
 def scores_of(predicted, n, what="predict"):
