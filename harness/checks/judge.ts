@@ -4,7 +4,8 @@
  */
 import type { CheckSpec } from '../spec/types.ts';
 import type { Tensor } from '../tensor/tensor.ts';
-import { type Comparison, compareOutput } from './compare.ts';
+import type { Comparison } from '../results/types.ts';
+import { compareOutput } from './compare.ts';
 import { StudentValueError, type Values, runSteps } from './expect.ts';
 import { PROPERTIES } from './properties.ts';
 

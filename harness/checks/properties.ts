@@ -4,7 +4,8 @@
  * code fails less than about one time in ten million (5.3 standard deviations).
  */
 import { type Tensor, item, unravel } from '../tensor/tensor.ts';
-import { fmt, relError } from './compare.ts';
+import { fmt } from '../results/format.ts';
+import { relError } from './compare.ts';
 
 export interface PropertyOutcome {
   passed: boolean;
@@ -37,6 +38,9 @@ function sameShape(a: Tensor, b: Tensor, what: string): PropertyOutcome | undefi
   if (a.shape.join() !== b.shape.join()) return { passed: false, message: `${what}: shape (${a.shape}) but the input has shape (${b.shape})` };
   return undefined;
 }
+
+/** Properties whose measured value is a trained model's held-out accuracy (reported as such). */
+export const SCORES_ACCURACY = new Set(['accuracy_at_least']);
 
 export const PROPERTIES: Record<string, Property> = {
   /** out is x, to the last bit or nearly (test-time dropout, keep_prob 0 or 1). */

@@ -4,7 +4,6 @@
  * versions it needs; the first interpreter that meets them is used, and when none does the
  * error says, for each, exactly what is missing and how to get it.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PythonSpec } from '../spec/types.ts';

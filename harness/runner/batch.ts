@@ -25,7 +25,8 @@ import type { Isolation } from '../worker/sandbox.ts';
 import type { ResultStore } from '../cache/store.ts';
 import { Profile } from '../results/profile.ts';
 import { gradebookCsv } from '../../reports/gradebook.ts';
-import { effectiveLimits, gradeSubmission, selectChecks } from './submission.ts';
+import { effectiveLimits, selectChecks } from './limits.ts';
+import { CPU_RUNNER, gradeSubmission } from './submission.ts';
 import { runKey, submissionKey } from './result-key.ts';
 import { GRADER_VERSION } from './version.ts';
 import { ZipError, extractZip } from './zip.ts';
@@ -264,4 +265,3 @@ export async function gradeBatch(pack: Pack, submissionsDir: string, outDir: str
   return graded;
 }
 
-const CPU_RUNNER: RunnerInfo = { tags: ['cpu'], devices: [], source: 'detected', torch: null };

@@ -15,7 +15,7 @@ import { type SampleStudent, expectationProblems, loadClassFile, materializeClas
 import { resolvePython } from '../../harness/python/environment.ts';
 import type { Status, SubmissionResult } from '../../harness/results/types.ts';
 import { gradeBatch } from '../../harness/runner/batch.ts';
-import { effectiveLimits } from '../../harness/runner/submission.ts';
+import { effectiveLimits } from '../../harness/runner/limits.ts';
 import { REPO_ROOT, loadPack } from '../../harness/spec/load.ts';
 import { formatBytes } from '../../harness/worker/limits.ts';
 import { findBubblewrap, resolveIsolation, runningAsRoot, workerUidRange } from '../../harness/worker/sandbox.ts';

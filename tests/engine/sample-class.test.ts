@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { expectationProblems, loadClass, materializeClass } from '../../harness/cli/sample-class.ts';
 import { resolvePython } from '../../harness/python/environment.ts';
 import { gradeBatch } from '../../harness/runner/batch.ts';
-import { checkSeconds } from '../../harness/runner/submission.ts';
+import { checkSeconds } from '../../harness/runner/limits.ts';
 import { listPacks, loadPack } from '../../harness/spec/load.ts';
 import { expectValidResult, testIsolation } from '../helpers/grade.ts';
 
