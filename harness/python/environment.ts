@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PythonSpec } from '../spec/types.ts';
 import { type ResolutionMemo, lookupFiles, recall, remember, resolutionKey } from './remembered.ts';
+import { DlgradeError } from '../common/errors.ts';
 
 const INSPECT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'inspect.py');
 
@@ -19,7 +20,7 @@ export interface PythonEnvironment {
   modules: Record<string, string>;
 }
 
-export class EnvironmentError extends Error {
+export class EnvironmentError extends DlgradeError {
   constructor(message: string) {
     super(message);
     this.name = 'EnvironmentError';
