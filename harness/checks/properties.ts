@@ -323,13 +323,16 @@ export const PROPERTIES: Record<string, Property> = {
     const spans = rateSpans(ref, steps, epochs);
     if (wrong === undefined) return { passed: true, message: `${what}: all ${epochs} epochs match, ${spans}${on}` };
     const target = rate(ref, wrong);
-    // Where the student's rate first reaches the value the schedule has at the wrong epoch.
-    const reached = Array.from({ length: epochs }, (_, e) => e).find((e) => same(rate(got, e), target));
-    const scheduled = Array.from({ length: epochs }, (_, e) => e).find((e) => same(rate(ref, e), target))!;
+    // The rate the schedule should have had there and the one the student's had, each taken to
+    // where it first holds in both: a drop that comes late shows in the first, an early one in the second.
+    const first = (t: Tensor, v: number) => Array.from({ length: epochs }, (_, e) => e).find((e) => same(rate(t, e), v));
     let when = '';
-    if (reached !== undefined && reached !== scheduled) {
-      const by = Math.abs(reached - scheduled);
-      when = `: your rate becomes ${fmt(target)} at epoch ${reached}, the handout's from epoch ${scheduled}: ${by === 1 ? 'one epoch' : `${by} epochs`} ${reached > scheduled ? 'late' : 'early'}`;
+    for (const v of [target, rate(got, wrong)]) {
+      const [theirs, handout] = [first(got, v), first(ref, v)];
+      if (theirs === undefined || handout === undefined || theirs === handout) continue;
+      const by = Math.abs(theirs - handout);
+      when = `: your rate becomes ${fmt(v)} at epoch ${theirs}, the handout's from epoch ${handout}: ${by === 1 ? 'one epoch' : `${by} epochs`} ${theirs > handout ? 'late' : 'early'}`;
+      break;
     }
     return { passed: false, message: `${what}: epoch ${wrong} (counted from 0) ran at ${fmt(rate(got, wrong))}, the schedule's rate there is ${fmt(target)}${when} (the schedule: ${spans})${on}` };
   },
