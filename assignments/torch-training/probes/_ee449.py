@@ -90,8 +90,6 @@ def _named_values(arch, params):
         kind = _kind_of_parameter(arch, p.name)
         if kind in ("classes", "channels", "side", "input") and kind in sizes:
             values[p.name] = sizes[kind]
-        elif kind == "input" and "input" not in sizes:  # a CNN's input_size: its image side
-            values[p.name] = sizes["side"]
         elif kind == "hidden" and "hidden" in sizes:
             widths = sizes["hidden"]
             digit = re.search(r"(\d)", p.name)
@@ -276,7 +274,7 @@ def _module_row(m, kind):
     return [kind, 0, 0, 0, 0, 0, 0, _count(m)], None, None
 
 
-def _function_row(name, kind, args, kwargs):
+def _function_row(kind, args, kwargs):
     """A functional call's row (F.relu, F.max_pool2d, F.conv2d with the student's own weights)."""
     arg = lambda i, key, default=None: args[i] if len(args) > i else kwargs.get(key, default)
     if kind == LINEAR:
@@ -352,7 +350,7 @@ def trace(model, x):
                 kwargs = kwargs or {}
                 kind = FUNCTION_KINDS.get(getattr(func, "__name__", ""))
                 if kind is not None and depth[0] == 0:
-                    layers.append(Layer(*_function_row(func.__name__, kind, args, kwargs)))
+                    layers.append(Layer(*_function_row(kind, args, kwargs)))
                 return func(*args, **kwargs)
         mode = Recorder()
     try:
