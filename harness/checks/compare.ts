@@ -61,7 +61,7 @@ export function compareOutput(
   const { metric, bar, absBar } = metricOf(spec);
   const label = spec.label ?? name;
   const base = { output: label, metric, bar };
-  if (!got) return { ...base, value: null, passed: false, message: `${label}: nothing was returned` };
+  if (!got) return { ...base, value: null, passed: false, message: `${label}: ${spec.missing ?? 'nothing was returned'}` };
   const primary = expected[0];
   if (got.shape.join() !== primary.shape.join()) {
     let hint = '';

@@ -89,11 +89,13 @@ function curvesOf(check: CheckSpec, c: CaseSpec, got: Values): Curve[] {
     const t: Tensor | undefined = got[spec.output];
     if (!t) continue;
     const step = Math.max(1, Math.ceil(t.data.length / MAX_CURVE_POINTS));
+    const every = spec.every ?? 1;
     const x: number[] = [], y: number[] = [];
     for (let i = 0; i < t.data.length; i += step) {
-      if (Number.isFinite(t.data[i])) { x.push(i + 1); y.push(t.data[i]); }
+      if (Number.isFinite(t.data[i])) { x.push((i + 1) * every); y.push(t.data[i]); }
     }
-    out.push({ name: `${spec.label ?? spec.output}${check.cases.length > 1 ? ` (${c.name})` : ''}`, x, y });
+    const ofCase = check.cases.length > 1 ? ` (${c.name})` : '';
+    out.push({ name: `${spec.label ?? spec.output}${ofCase}`, x, y, ...(spec.plot ? { plot: `${spec.plot}${ofCase}` } : {}) });
   }
   return out;
 }

@@ -1,7 +1,7 @@
 /**
  * Class files: the bundled sample class of a pack (fixtures/class/<pack>.yaml) and the
  * adversarial corpus (fixtures/adversarial/adversarial.yaml). Each student is the pack's
- * solution or starter, possibly with a planted mutant or edits of their own, symbolic links, or
+ * solution or starter, possibly with a planted mutant, variants, edits of their own, symbolic links, or
  * handed in as a zip with raw entries of its own; each says the verdict it must get. The tests
  * grade a class in one batch and hold every result to its student's `expect`.
  */
@@ -10,7 +10,7 @@ import path from 'node:path';
 import { zipSync } from 'fflate';
 import { parse } from 'yaml';
 import type { Status, SubmissionResult } from '../results/types.ts';
-import { type Edit, deriveSubmission, loadMutants } from '../spec/mutants.ts';
+import { type Edit, deriveSubmission, loadMutants, loadVariants } from '../spec/mutants.ts';
 import { REPO_ROOT, resolvePackDir } from '../spec/load.ts';
 import type { Limits } from '../spec/types.ts';
 
@@ -44,6 +44,8 @@ export interface SampleStudent {
   expect: 'full' | 'zero' | Expectation;
   from: 'solution' | 'starter';
   mutant?: string;
+  /** Correct alternatives (variants/variants.yaml) applied together: a hand-in written otherwise. */
+  variants?: string[];
   edits?: Edit[];
   /** Symbolic links to make in the folder (path inside it, target as written). */
   links?: { path: string; target: string }[];
@@ -95,10 +97,15 @@ export function materializeClassFile(file: string, dir: string, pack?: string): 
   const doc = loadClassFile(file);
   const packDir = resolvePackDir(pack ?? doc.pack ?? path.basename(file, '.yaml'));
   const mutants = new Map(loadMutants(packDir).map((m) => [m.name, m]));
+  const variants = new Map(loadVariants(packDir).map((v) => [v.name, v]));
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
   for (const s of doc.students) {
-    const edits = [...(s.mutant ? mutantEdits(mutants, s.mutant) : []), ...(s.edits ?? [])];
+    const edits = [
+      ...(s.mutant ? mutantEdits(mutants, s.mutant) : []),
+      ...(s.variants ?? []).flatMap((v) => mutantEdits(variants, v, 'variant')),
+      ...(s.edits ?? []),
+    ];
     const folder = path.join(dir, s.name);
     deriveSubmission(path.join(packDir, s.from), folder, edits);
     for (const l of s.links ?? []) {
@@ -137,9 +144,9 @@ function zipFolder(folder: string, top: string | undefined, extra: ZipEntry[]): 
   return zipSync(files, { level: 6 });
 }
 
-function mutantEdits(mutants: Map<string, { edits: Edit[] }>, name: string): Edit[] {
+function mutantEdits(mutants: Map<string, { edits: Edit[] }>, name: string, what = 'mutant'): Edit[] {
   const m = mutants.get(name);
-  if (!m) throw new Error(`sample class: no mutant named ${name}`);
+  if (!m) throw new Error(`sample class: no ${what} named ${name}`);
   return m.edits;
 }
 

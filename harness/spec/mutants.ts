@@ -1,6 +1,7 @@
 /**
- * Planted bugs (mutants/mutants.yaml) and the other derived submissions the tests and the demo
- * use: the solution or the starter with textual edits applied. One mechanism for both.
+ * Planted bugs (mutants/mutants.yaml), correct alternatives (variants/variants.yaml) and the other
+ * derived submissions the tests and the demo use: the solution or the starter with textual edits
+ * applied. One mechanism for all.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -18,14 +19,32 @@ export interface Mutant {
   name: string;
   description: string;
   fails: string[];
+  /** Patterns (regular expressions) the named checks' messages must match. */
+  message?: Record<string, string>;
+  edits: Edit[];
+}
+
+/** A correct alternative to the solution (variants/variants.yaml): it must pass every check in `passes`. */
+export interface Variant {
+  name: string;
+  description: string;
+  passes: string[];
   edits: Edit[];
 }
 
 export function loadMutants(packDir: string): Mutant[] {
-  const file = path.join(packDir, 'mutants', 'mutants.yaml');
+  return listIn<Mutant>(path.join(packDir, 'mutants', 'mutants.yaml'), 'mutants');
+}
+
+/** The pack's variants: the solution rewritten as students also write it, with the same edits as mutants. */
+export function loadVariants(packDir: string): Variant[] {
+  return listIn<Variant>(path.join(packDir, 'variants', 'variants.yaml'), 'variants');
+}
+
+function listIn<T>(file: string, key: string): T[] {
   if (!fs.existsSync(file)) return [];
-  const doc = parse(fs.readFileSync(file, 'utf8')) as { mutants?: Mutant[] };
-  return doc?.mutants ?? [];
+  const doc = parse(fs.readFileSync(file, 'utf8')) as Record<string, T[] | undefined> | null;
+  return doc?.[key] ?? [];
 }
 
 /** Copies `from` to `to` and applies the edits; an edit whose text is not found is an error. */
