@@ -184,6 +184,8 @@ const worstFirst = (a: Row, b: Row) => (b.figures?.value ?? Infinity) - (a.figur
 interface Verdicts {
   variantFailures: string[];
   mutantPasses: string[];
+  /** Variants failing a check they declare advisory: a note for the student, no points lost. */
+  advisoryNotes: string[];
 }
 
 function outputTable(check: CheckSpec, output: string, subjects: Subject[], rows: Row[], seeds: string[], verdicts: Verdicts, packName: string): string[] {
@@ -197,7 +199,8 @@ function outputTable(check: CheckSpec, output: string, subjects: Subject[], rows
     if (s.kind !== 'mutant') {
       const bad = here.filter((r) => r.status !== 'passed' && (!r.figures || !r.figures.passed));
       const worst = [...here].sort(worstFirst)[0];
-      const scale = Math.max(...here.map((r) => r.figures?.scale ?? (r.figures ? 0 : Infinity)));
+      const scales = here.map((r) => r.figures?.scale).filter((x): x is number => x !== null && x !== undefined);
+      const scale = scales.length && here.every((r) => r.figures) ? Math.max(...scales) : null;
       const advisory = s.advisory.includes(check.id);
       let verdict = 'passes';
       if (bad.length) {
@@ -205,9 +208,9 @@ function outputTable(check: CheckSpec, output: string, subjects: Subject[], rows
         const what = b.figures?.value !== null && b.figures?.value !== undefined ? num(b.figures.value) : cell(b.message, 140);
         verdict = `${advisory ? 'fails (advisory check)' : '**FAILS**'} ${bad.length}/${here.length} (${where(b)}: ${what})`;
         const bar = b.figures && b.figures.metric !== 'property' ? ` (${barOf(check, b.figures)})` : '';
-        if (!advisory) verdicts.variantFailures.push(`${packName} · \`${s.name}\` · ${check.id} · ${output}: case ${where(b)}, ${b.figures?.value != null ? 'value ' : ''}${what}${bar}`);
+        (advisory ? verdicts.advisoryNotes : verdicts.variantFailures).push(`${packName} · \`${s.name}\` · ${check.id} · ${output}: case ${where(b)}, ${b.figures?.value != null ? 'value ' : ''}${what}${bar}`);
       }
-      lines.push(`| ${label} | ${worst.figures ? num(worst.figures.value) : 'error'} | ${where(worst)} | ${scale === Infinity ? '—' : num(scale)} | ${verdict} |`);
+      lines.push(`| ${label} | ${worst.figures ? num(worst.figures.value) : 'error'} | ${where(worst)} | ${num(scale)} | ${verdict} |`);
       continue;
     }
     // A mutant: the best figure among the cases where this output was what failed.
@@ -246,9 +249,48 @@ function outputsOf(check: CheckSpec, rows: Row[]): string[] {
   return seen;
 }
 
-function report(measured: { pack: Pack; subjects: Subject[]; rows: Row[] }[], seeds: string[], sandbox: string): string {
-  const verdicts: Verdicts = { variantFailures: [], mutantPasses: [] };
+/**
+ * One line of the margins table: the worst valid program (the solution and the variants, on
+ * checks they must pass) against the best-caught mutant, under the engine's metric and under the
+ * scale figure. Errors and shape mismatches are left out of the mutants' side (no number to
+ * set a bar from); a failing variant's error counts as infinitely bad.
+ */
+function marginLine(packName: string, check: CheckSpec, output: string, subjects: Subject[], rows: Row[]): string | undefined {
+  const valid = new Set(subjects.filter((s) => s.kind !== 'mutant' && !s.advisory.includes(check.id)).map((s) => s.name));
+  const mutants = new Set(subjects.filter((s) => s.kind === 'mutant').map((s) => s.name));
+  const here = rows.filter((r) => r.check === check.id && (!r.figures || r.figures.output === output));
+  const sample = here.find((r) => r.figures)?.figures;
+  if (!sample || sample.metric === 'property') return undefined;
+  const ofValid = here.filter((r) => valid.has(r.subject));
+  const worstValue = Math.max(...ofValid.map((r) => r.figures?.value ?? Infinity));
+  const worstScale = Math.max(...ofValid.map((r) => (r.figures ? r.figures.scale ?? Infinity : Infinity)));
+  const caught = here.filter((r) => mutants.has(r.subject) && r.figures && !r.figures.passed && r.figures.value !== null);
+  const bestValue = caught.length ? Math.min(...caught.map((r) => r.figures!.value!)) : null;
+  const scales = caught.map((r) => r.figures!.scale).filter((v): v is number => v !== null);
+  const bestScale = scales.length ? Math.min(...scales) : null;
+  const bar = sample.bar;
+  const ratio = (a: number | null, b: number) => (a === null || !Number.isFinite(b) || b === 0 ? null : a / b);
+  const below = ratio(bar, worstValue), above = ratio(bestValue, bar);
+  const mark = (r: number | null) => (r === null ? '—' : r < 100 ? `**${fmt(r)}x**` : `${fmt(r)}x`);
+  const gap = bestScale === null ? '—' : worstScale === 0 ? 'inf' : `${fmt(bestScale / worstScale)}x`;
+  return `| ${packName} | ${check.id} | ${output} | ${fmt(bar)} | ${num(worstValue === Infinity ? null : worstValue)} | ${mark(below)} | ${num(bestValue)} | ${mark(above)} | ${num(worstScale === Infinity ? null : worstScale)} | ${num(bestScale)} | ${gap} |`;
+}
+
+function report(measured: { pack: Pack; subjects: Subject[]; rows: Row[] }[], seeds: string[], environment: string): string {
+  const verdicts: Verdicts = { variantFailures: [], mutantPasses: [], advisoryNotes: [] };
   const body: string[] = [];
+  const margins = [
+    '| pack | check | output | bar | worst valid | bar / worst valid | best-caught mutant | best mutant / bar | worst valid max\\|Δ\\|/max\\|e\\| | best mutant max\\|Δ\\|/max\\|e\\| | gap |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const { pack, subjects, rows } of measured) {
+    for (const check of pack.spec.checks) {
+      for (const output of outputsOf(check, rows.filter((r) => r.check === check.id))) {
+        const line = marginLine(pack.spec.name, check, output, subjects, rows);
+        if (line) margins.push(line);
+      }
+    }
+  }
   for (const { pack, subjects, rows } of measured) {
     const counts = (k: Kind) => subjects.filter((s) => s.kind === k).length;
     body.push(`## ${pack.spec.name}`, '', `The solution, ${counts('variant')} variants and ${counts('mutant')} mutants (training checks left out).`, '');
@@ -266,7 +308,7 @@ function report(measured: { pack: Pack; subjects: Subject[]; rows: Row[] }[], se
     }
   }
   const head = [
-    `Grade seeds: ${seeds.map((s) => `\`${s}\``).join(', ')}. Isolation: ${sandbox}.`,
+    `Grade seeds: ${seeds.map((s) => `\`${s}\``).join(', ')}. ${environment}.`,
     '',
     'Columns: **value** is the engine\'s measured error (the comparison\'s `value`, what the bar is held against): for the solution and a variant the worst over seeds and cases, for a mutant the best (lowest) over the seeds and cases where this output failed. **at** is that case. **max|Δ|/max|e|** is max|got − expected| / max|expected| (the worst for the solution and variants, the lowest over failed cases for mutants). "error" is a case that raised; "shape" an output of the wrong shape.',
     '',
@@ -274,9 +316,19 @@ function report(measured: { pack: Pack; subjects: Subject[]; rows: Row[] }[], se
     '',
     ...(verdicts.variantFailures.length ? verdicts.variantFailures.map((l) => `- ${l}`) : ['none']),
     '',
+    '## Variants failing a check they declare advisory (allowed: a note, no points lost, once the engine has advisory cases)',
+    '',
+    ...(verdicts.advisoryNotes.length ? verdicts.advisoryNotes.map((l) => `- ${l}`) : ['none']),
+    '',
     '## Mutants that pass today (a declared check not failed under every seed)',
     '',
     ...(verdicts.mutantPasses.length ? verdicts.mutantPasses.map((l) => `- ${l}`) : ['none']),
+    '',
+    '## Margins per compared output',
+    '',
+    'Worst valid program (the solution and the variants that must pass the check; advisory checks left out) against the best-caught mutant (lowest value among the cases where that output failed; errors and shape mismatches left out). A margin under 100x is in bold. The last three columns are the same two sides under max|Δ|/max|e|, which has no bar today; gap is their ratio.',
+    '',
+    ...margins,
     '',
   ];
   return [...head, ...body].join('\n');
@@ -302,7 +354,8 @@ async function main() {
     }
     const python = await resolvePython(measured[0].pack.spec.python);
     const sandbox = (await resolveIsolation({ sandbox: !!(await findBubblewrap()), python: python.executable })).description;
-    const text = report(measured, seeds, sandbox);
+    const modules = Object.entries(python.modules).map(([m, v]) => `${m} ${v}`).join(', ');
+    const text = report(measured, seeds, `Python ${python.python} (${python.executable}; ${modules}). Isolation: ${sandbox}`);
     const out = argOf('out');
     if (out) fs.writeFileSync(out, `${text}\n`);
     else process.stdout.write(`${text}\n`);
