@@ -19,16 +19,16 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fmt } from '../harness/checks/compare.ts';
 import type { Values } from '../harness/checks/expect.ts';
 import { buildInputs } from '../harness/checks/inputs.ts';
 import { resolvePython } from '../harness/python/environment.ts';
+import { fmt } from '../harness/results/format.ts';
 import type { SubmissionResult } from '../harness/results/types.ts';
 import { gradeSubmission } from '../harness/runner/submission.ts';
 import { loadPack, resolvePackDir } from '../harness/spec/load.ts';
 import { deriveSubmission, loadMutants, loadVariants } from '../harness/spec/mutants.ts';
 import type { CheckSpec, Pack } from '../harness/spec/types.ts';
-import { decodeNpy } from '../harness/tensor/npy.ts';
+import { readOutputs } from '../harness/worker/outputs.ts';
 import { findBubblewrap, resolveIsolation } from '../harness/worker/sandbox.ts';
 import { type RunOutcome, Worker } from '../harness/worker/worker.ts';
 import { type OutputFigures, figuresOf } from './variant-figures.ts';
@@ -75,18 +75,9 @@ let captured: Captured[] = [];
 const run = Worker.prototype.run;
 Worker.prototype.run = async function (this: Worker, probe, inputs, outdir, timeoutSeconds, extra): Promise<RunOutcome> {
   const outcome = await run.call(this, probe, inputs, outdir, timeoutSeconds, extra);
-  let got: Values | null = null;
-  if (outcome.status === 'ok') {
-    got = {};
-    for (const name of outcome.outputs) {
-      const bytes = outcome.inline?.[name] ?? fs.readFileSync(path.join(outdir, `${name}.npy`));
-      try {
-        got[name] = decodeNpy(bytes, name);
-      } catch {
-        /* the engine reports it as an error of the case; nothing to measure */
-      }
-    }
-  }
+  // Read as the engine reads them; an unreadable output is an error of the case, nothing to measure.
+  const read = outcome.status === 'ok' ? readOutputs(outdir, outcome.outputs, outcome.inline) : null;
+  const got = read && typeof read !== 'string' ? read : null;
   captured.push({ probe: path.basename(probe, '.py'), got });
   return outcome;
 };

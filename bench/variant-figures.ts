@@ -7,9 +7,9 @@
  * cancel), so it tells float32 rounding (about 1e-7) apart from a wrong formula wherever the
  * elementwise rel_error cannot.
  */
-import { type Comparison } from '../harness/checks/compare.ts';
 import { StudentValueError, type Values, runSteps } from '../harness/checks/expect.ts';
 import { judgeCase } from '../harness/checks/judge.ts';
+import type { Comparison } from '../harness/results/types.ts';
 import type { CheckSpec, ComparisonSpec } from '../harness/spec/types.ts';
 import type { Tensor } from '../harness/tensor/tensor.ts';
 
