@@ -1,7 +1,7 @@
 /**
- * Planted bugs (mutants/mutants.yaml), correct alternatives (variants/variants.yaml) and the other
+ * Planted bugs (mutants/mutants.yaml), valid variants (variants/variants.yaml) and the other
  * derived submissions the tests and the demo use: the solution or the starter with textual edits
- * applied. One mechanism for all.
+ * applied. One mechanism for all of them.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -24,24 +24,31 @@ export interface Mutant {
   edits: Edit[];
 }
 
-/** A correct alternative to the solution (variants/variants.yaml): it must pass every check in `passes`. */
+/**
+ * A correct alternative to the solution (float32 intermediates, a permitted approximation, loops,
+ * another valid order of operations): it must score full marks on every check in `passes`. A
+ * check in `advisory` grades behaviour the course never asked for (ties in max-pool backward):
+ * there the variant may get an advisory note, never lose points.
+ */
 export interface Variant {
   name: string;
   description: string;
   passes: string[];
+  advisory?: string[];
   edits: Edit[];
 }
 
 export function loadMutants(packDir: string): Mutant[] {
-  return listIn<Mutant>(path.join(packDir, 'mutants', 'mutants.yaml'), 'mutants');
+  return listIn<Mutant>(packDir, 'mutants', 'mutants');
 }
 
-/** The pack's variants: the solution rewritten as students also write it, with the same edits as mutants. */
 export function loadVariants(packDir: string): Variant[] {
-  return listIn<Variant>(path.join(packDir, 'variants', 'variants.yaml'), 'variants');
+  return listIn<Variant>(packDir, 'variants', 'variants');
 }
 
-function listIn<T>(file: string, key: string): T[] {
+/** The list under `key` in <pack>/<folder>/<folder>.yaml; none when the file does not exist. */
+function listIn<T>(packDir: string, folder: string, key: string): T[] {
+  const file = path.join(packDir, folder, `${folder}.yaml`);
   if (!fs.existsSync(file)) return [];
   const doc = parse(fs.readFileSync(file, 'utf8')) as Record<string, T[] | undefined> | null;
   return doc?.[key] ?? [];
