@@ -12,8 +12,8 @@
 #
 #   eval "$(scripts/slurm-cluster.sh start)"   # then sbatch, squeue, sinfo ... talk to it
 #
-# Two partitions hold the one node: `cpu` (the default) and `gpu`, where the node advertises one
-# `gpu` generic resource (a count in gres.conf, no device file), so that jobs can ask for
+# Two partitions hold the one node: `cpu` (the default) and `gpu`. The node advertises one `gpu`
+# generic resource with /dev/null for its device file (there is no GPU), so that jobs can ask for
 # --gres=gpu:1 as on a real GPU partition. It runs as root (slurmd must, to start jobs as their
 # users) and needs no cgroups and no accounting database.
 set -euo pipefail
@@ -27,10 +27,7 @@ die() { say "$*"; exit 1; }
 
 [ $# -ge 1 ] && [ $# -le 2 ] || usage
 action=$1
-dir=${2:-/tmp/dlgrade-slurm}
-if [ "$action" = start ]; then mkdir -p "$dir"; fi
-[ -d "$dir" ] || die "$dir: no such folder (no cluster was started there)"
-dir=$(cd "$dir" && pwd -P)
+dir=$(realpath -m "${2:-/tmp/dlgrade-slurm}")
 conf=$dir/etc/slurm.conf
 # The node's name is what slurmd is told it is (-N); the controller's must be this host's own
 # short name, or slurmctld refuses to run as its controller.
@@ -60,6 +57,13 @@ free_port() {
 
 show_env() {
   echo "export SLURM_CONF=$conf"
+}
+
+# A start that failed leaves no daemon behind: its logs are shown, then what it started is stopped.
+fail_start() {
+  log_tails
+  stop >/dev/null 2>&1 || true
+  die "$* (the daemons it started are stopped again; their logs are in $dir/log)"
 }
 
 log_tails() {
@@ -110,9 +114,11 @@ SwitchType=switch/none
 SchedulerType=sched/backfill
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core
-# A job whose dependency can never be met (a shard failed or was cancelled) stays pending, with
-# the reason DependencyNeverSatisfied, until it is cancelled or its dependency is changed.
+# The node is back in service as soon as its slurmd registers with a valid configuration (a
+# restarted cluster reuses the state under DIR, where the node may be recorded as down).
 ReturnToService=2
+# Without kill_invalid_depend in SchedulerParameters, a job whose dependency can no longer be met
+# (a shard failed or was cancelled) stays pending, Reason=DependencyNeverSatisfied, until cancelled.
 # Finished jobs stay visible to squeue and scontrol for ten minutes.
 MinJobAge=600
 SlurmctldTimeout=30
@@ -137,36 +143,41 @@ start_munged() {
   munged --socket="$dir/munge/munge.socket.2" --key-file="$dir/munge/munge.key" \
     --pid-file="$dir/run/munged.pid" --log-file="$dir/log/munged.log" \
     --seed-file="$dir/munge/munged.seed" --force \
-    || { log_tails; die "munged did not start"; }
+    || fail_start "munged did not start"
 }
 
 start_slurm() {
   running_pid "$dir/run/slurmctld.pid" slurmctld >/dev/null || SLURM_CONF=$conf slurmctld -f "$conf" \
-    || { log_tails; die "slurmctld did not start"; }
+    || fail_start "slurmctld did not start"
   running_pid "$dir/run/slurmd.pid" slurmd >/dev/null || SLURM_CONF=$conf slurmd -f "$conf" -N "$node" \
-    || { log_tails; die "slurmd did not start"; }
+    || fail_start "slurmd did not start"
 }
 
 wait_idle() {
   local waited=0 state=''
   while [ "$waited" -lt "$timeout" ]; do
     state=$(SLURM_CONF=$conf sinfo -h -n "$node" -o %T 2>/dev/null | sort -u | tr '\n' ' ' || true)
+    # Exactly these: a suffix (idle*, idle~, idle#) says the node is not responding or not ready.
     case "$state" in
-      idle*|mixed*|allocated*) return 0 ;;
+      'idle '|'mixed '|'allocated ') return 0 ;;
       *inval*|*drain*)
-        log_tails
-        die "the node registered but is not usable (sinfo: $state): $(SLURM_CONF=$conf sinfo -h -R -o %E 2>/dev/null | head -1); the daemons' logs are above" ;;
+        fail_start "the node registered but is not usable (sinfo: $state): $(SLURM_CONF=$conf sinfo -h -R -o %E 2>/dev/null | head -1); the daemons' logs are above" ;;
     esac
     sleep 1
     waited=$((waited + 1))
   done
-  log_tails
-  die "the node is not idle after ${timeout}s (sinfo says: ${state:-nothing}); the daemons' logs are above (set SLURM_CLUSTER_TIMEOUT to wait longer)"
+  fail_start "the node is not idle after ${timeout}s (sinfo says: ${state:-nothing}); the daemons' logs are above (set SLURM_CLUSTER_TIMEOUT to wait longer)"
 }
 
 start() {
   need_packages
   [ "$(id -u)" -eq 0 ] || die "slurmd starts jobs as their users and must run as root (run: sudo $0 start $dir)"
+  # munged's socket and slurmd's per-step sockets (spool/<node>_<job>.<step>) live under DIR, and a
+  # Unix socket's path holds at most 107 bytes.
+  [ ${#dir} -le 60 ] || die "$dir: too long a path for the cluster's sockets (at most 60 characters): give a shorter DIR"
+  mkdir -p "$dir"
+  local begun
+  begun=$(date +%s%N)
   if running_pid "$dir/run/slurmctld.pid" slurmctld >/dev/null && [ -f "$conf" ]; then
     say "already running in $dir"
   else
@@ -174,9 +185,8 @@ start() {
     start_munged
     start_slurm
   fi
-  local begun=$SECONDS
   wait_idle
-  say "one node ($node, $(nproc) CPUs, gres gpu:1) idle in partitions cpu (default) and gpu after $((SECONDS - begun)) s; logs in $dir/log"
+  say "one node ($node, $(nproc) CPUs, gres gpu:1) idle in partitions cpu (default) and gpu after $(( ($(date +%s%N) - begun) / 1000000 )) ms; logs in $dir/log"
   show_env
 }
 
@@ -221,6 +231,7 @@ status() {
   show_env
 }
 
+if [ "$action" != start ] && [ ! -d "$dir" ]; then die "$dir: no such folder (no cluster was started there)"; fi
 case "$action" in
   start) start ;;
   stop) stop ;;

@@ -43,7 +43,7 @@ export interface SlurmOptions {
   partition?: string;
   /** Where checks that require a gpu are graded; without it they stay pending. */
   gpuPartition?: string;
-  /** The gpu array's runner tags (default cpu,gpu; cpu,gpu,cuda on CUDA nodes). */
+  /** The gpu array's runner tags (default cpu,gpu; cpu,gpu,cuda on CUDA nodes; detect: found by each task). */
   gpuTags?: string;
   /** The hidden inputs' seed, the same in every shard (default: drawn once, here). */
   seed?: string;
@@ -123,6 +123,9 @@ export function planSlurm(o: SlurmOptions, checks: CheckSpec[], seed = o.seed ??
   const clash = (o.gradeOptions ?? []).map((a) => a.split('=')[0]).find((a) => OWN_GRADE_OPTIONS.includes(a));
   if (clash) throw new UsageError(`${clash} is set by dlgrade slurm itself in every shard: give it to dlgrade slurm, not after --`);
   const assignment = fs.existsSync(o.assignment) ? path.resolve(o.assignment) : o.assignment;
+  // A line break would end a script's line, and a double quote an #SBATCH option's value.
+  const odd = [o.submissions, assignment, o.out].find((x) => /[\n\r]/.test(x)) ?? (/"/.test(o.out) ? o.out : undefined);
+  if (odd !== undefined) throw new UsageError(`${JSON.stringify(odd)}: a path that cannot go into a batch script (line breaks anywhere, double quotes in the results folder)`);
   const only = o.only ?? [], skip = o.skip ?? [];
   return {
     node: process.execPath,
@@ -157,9 +160,15 @@ export function shardFolders(p: SlurmPlan): { kind: ArrayKind; task: number; dir
   return kinds.flatMap((kind) => Array.from({ length: p.shards }, (_, i) => ({ kind, task: i + 1, dir: path.join(p.out, shardName(kind, i + 1)) })));
 }
 
+/** An #SBATCH option's value: sbatch splits them at blanks, and reads double quotes. */
+const sbatchValue = (v: string) => (/\s/.test(v) ? `"${v}"` : v);
+
 function header(p: SlurmPlan, lines: string[]): string[] {
   return ['#!/bin/bash', ...lines.map((l) => `#SBATCH ${l}`), ...p.sbatchOptions.map((l) => `#SBATCH ${l}`)];
 }
+
+/** `detect`: no --tags, so each task finds its own devices (a node without a working GPU leaves the checks pending). */
+const tagArgs = (tags: string) => (tags === 'detect' ? [] : ['--tags', shellWord(tags)]);
 
 /** One array task per shard. */
 export function arrayScript(p: SlurmPlan, kind: ArrayKind): string {
@@ -172,7 +181,7 @@ export function arrayScript(p: SlurmPlan, kind: ArrayKind): string {
     q(p.node), q(p.cli), 'grade', q(p.submissions), '-a', q(p.assignment), '-o', outDir,
     // N is written out: a task resubmitted alone runs in an array of one, whose
     // SLURM_ARRAY_TASK_COUNT is 1.
-    '--shard', `"$task/${p.shards}"`, '--seed', q(p.seed), '--tags', q(gpu ? p.gpuTags : 'cpu'), '--jobs', String(p.jobs),
+    '--shard', `"$task/${p.shards}"`, '--seed', q(p.seed), ...tagArgs(gpu ? p.gpuTags : 'cpu'), '--jobs', String(p.jobs),
     ...(gpu ? p.gpuChecks.flatMap((id) => ['--only', q(id)]) : [...p.only.flatMap((g) => ['--only', q(g)]), ...p.skip.flatMap((g) => ['--skip', q(g)])]),
     ...p.gradeOptions.map(q),
   ];
@@ -183,7 +192,7 @@ export function arrayScript(p: SlurmPlan, kind: ArrayKind): string {
       `--cpus-per-task=${p.jobs}`,
       ...(partition ? [`--partition=${partition}`] : []),
       ...(gpu ? ['--gres=gpu:1'] : []),
-      `--output=${path.join(slurmDir(p), 'logs', logPattern(kind))}`,
+      `--output=${sbatchValue(path.join(slurmDir(p), 'logs', logPattern(kind)))}`,
     ]),
     `# Written by dlgrade slurm: shard K of ${p.shards} of ${p.submissions}${gpu ? `, only the checks that need a gpu (${p.gpuChecks.join(', ')})` : ''}, seed ${p.seed}.`,
     `# A task that failed or was cancelled: sbatch --array=K this script (dlgrade slurm -o ${p.out} --resubmit ${gpu ? 'gpu:' : ''}K also queues the merge again).`,
@@ -215,7 +224,7 @@ export function mergeScript(p: SlurmPlan, dependency: string): string {
       '--job-name=dlgrade-merge',
       `--dependency=${dependency}`,
       ...(p.partition ? [`--partition=${p.partition}`] : []),
-      `--output=${path.join(slurmDir(p), 'logs', logPattern('merge'))}`,
+      `--output=${sbatchValue(path.join(slurmDir(p), 'logs', logPattern('merge')))}`,
     ]),
     `# Written by dlgrade slurm: merges the ${shards.length} shard folders into ${p.out}.`,
     'set -euo pipefail',
@@ -224,7 +233,7 @@ export function mergeScript(p: SlurmPlan, dependency: string): string {
     `  [ -e ${q(path.join(slurmDir(p), 'done'))}/"$shard" ] || missing+=("$shard")`,
     'done',
     'if [ ${#missing[@]} -gt 0 ]; then',
-    `  echo "dlgrade slurm: not graded to the end: \${missing[*]} (their logs are in ${path.join(slurmDir(p), 'logs')}; resubmit them with dlgrade slurm -o ${p.out} --resubmit TASKS)" >&2`,
+    `  echo "dlgrade slurm: not graded to the end: \${missing[*]} (their logs are in "${q(path.join(slurmDir(p), 'logs'))}"; resubmit them with: dlgrade slurm -o "${q(p.out)}" --resubmit TASKS)" >&2`,
     '  exit 1',
     'fi',
     [q(p.node), q(p.cli), 'merge', ...shards.map((s) => q(s.dir)), '-o', q(p.out)].join(' '),
@@ -428,7 +437,7 @@ export const SLURM_OPTIONS: { flags: string; description: string; default?: stri
   { flags: '--shards <n>', description: 'how many shards: one array task each' },
   { flags: '--partition <p>', description: "the partition of the grading array and the merge (default: the cluster's default)" },
   { flags: '--gpu-partition <p>', description: 'grade the checks that require a gpu in a second array on this partition, one --gres=gpu:1 per task (without it they stay pending)' },
-  { flags: '--gpu-tags <list>', description: 'runner tags of the gpu array (cpu,gpu,cuda on CUDA nodes: a CUDA context needs no address-space limit)', default: DEFAULT_GPU_TAGS },
+  { flags: '--gpu-tags <list>', description: "runner tags of the gpu array: cpu,gpu,cuda on CUDA nodes (a CUDA context needs no address-space limit), or detect (each task finds its devices; without a working GPU the checks stay pending)", default: DEFAULT_GPU_TAGS },
   { flags: '--seed <seed>', description: 'seed for the hidden inputs, the same in every shard (default: random, drawn once)' },
   { flags: '-j, --jobs <n>', description: 'submissions graded at once in each task, and the CPUs each task asks for', default: '1' },
   { flags: '--only <glob>', description: 'grade only checks whose id matches (repeatable)', repeatable: true },

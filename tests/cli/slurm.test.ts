@@ -88,6 +88,8 @@ describe('dlgrade slurm: the plan', () => {
     expect(() => planSlurm({ ...base, shards: 2, jobs: 0 }, checks)).toThrow(/--jobs/);
     expect(() => planSlurm({ ...base, shards: 2, gradeOptions: ['--no-cache', '--seed=x'] }, checks)).toThrow(/--seed is set by dlgrade slurm itself/);
     expect(() => planSlurm({ ...base, shards: 2, gradeOptions: ['--tags', 'gpu'] }, checks)).toThrow(/--tags is set by dlgrade slurm itself/);
+    expect(() => planSlurm({ ...base, shards: 2, out: 'say "out"' }, checks)).toThrow(/cannot go into a batch script/);
+    expect(() => planSlurm({ ...base, shards: 2, submissions: 'a\nb' }, checks)).toThrow(/cannot go into a batch script/);
   });
 
   it('sends to the gpu partition exactly the selected checks that need more than a cpu', () => {
@@ -105,14 +107,14 @@ describe('dlgrade slurm: the scripts', () => {
   const dir = tmp();
   const checks = loadPack(gpuPack(path.join(dir, 'pack'))).spec.checks;
   // Spaces and a quote in the paths: the scripts must keep each one a single argument.
-  const base = planSlurm({ submissions: path.join(dir, "the class's hand-ins"), assignment: path.join(dir, 'pack'), shards: 3, out: path.join(dir, 'out put'), seed: 's33d', partition: 'cpu', gpuPartition: 'gpu', skip: ['tinynet_*'], gradeOptions: ['--no-cache'], sbatchOptions: ['--time=0:30:00'] }, checks);
+  const base = planSlurm({ submissions: path.join(dir, "the class's hand-ins"), assignment: path.join(dir, 'pack'), shards: 3, out: path.join(dir, "out put's $HOME"), seed: 's33d', partition: 'cpu', gpuPartition: 'gpu', skip: ['tinynet_*'], gradeOptions: ['--no-cache'], sbatchOptions: ['--time=0:30:00'] }, checks);
   const plan: SlurmPlan = { ...base, node: argvPrinter(dir) };
 
   it('grade one shard per array task, with N written out and the same seed everywhere', () => {
     const script = arrayScript(plan, 'cpu');
     expect(sbatchLines(script)).toEqual([
       '#SBATCH --job-name=dlgrade-grade', '#SBATCH --array=1-3', '#SBATCH --cpus-per-task=1', '#SBATCH --partition=cpu',
-      `#SBATCH --output=${path.join(plan.out, 'slurm', 'logs', 'grade-%A_%a.out')}`, '#SBATCH --time=0:30:00',
+      `#SBATCH --output="${path.join(plan.out, 'slurm', 'logs', 'grade-%A_%a.out')}"`, '#SBATCH --time=0:30:00',
     ]);
     fs.mkdirSync(path.join(plan.out, 'slurm', 'done'), { recursive: true });
     // Task 2 resubmitted alone: its array has one task, and the shard must still be 2/3.
@@ -134,6 +136,9 @@ describe('dlgrade slurm: the scripts', () => {
     expect(argv.slice(argv.indexOf('-o'), argv.indexOf('-o') + 2)).toEqual(['-o', path.join(plan.out, 'gpu-shard-3')]);
     expect(argv.join(' ')).toContain('--shard 3/3 --seed s33d --tags cpu,gpu --jobs 1 --only softmax --no-cache');
     expect(argv).not.toContain('--skip');
+    // detect: the task finds its own devices.
+    const detected = runScript(arrayScript({ ...plan, gpuTags: 'detect' }, 'gpu'), dir, { SLURM_ARRAY_TASK_ID: '1' });
+    expect(detected.stdout.split('\n')).not.toContain('--tags');
   });
 
   it('refuse to run outside an array job', () => {
@@ -151,7 +156,7 @@ describe('dlgrade slurm: the scripts', () => {
     for (const f of ['shard-1', 'shard-2', 'gpu-shard-1', 'gpu-shard-2', 'gpu-shard-3']) fs.writeFileSync(path.join(done, f), '');
     const missing = runScript(script, dir);
     expect(missing.status).toBe(1);
-    expect(missing.stderr).toMatch(/not graded to the end: shard-3 .*--resubmit/);
+    expect(missing.stderr).toContain(`not graded to the end: shard-3 (their logs are in ${path.join(plan.out, 'slurm', 'logs')}; resubmit them with: dlgrade slurm -o ${plan.out} --resubmit TASKS)`);
     fs.writeFileSync(path.join(done, 'shard-3'), '');
     const r = runScript(script, dir);
     expect(r.status, r.stderr).toBe(0);
