@@ -120,6 +120,7 @@ describe.skipIf(skip)('dlgrade slurm on a one-node cluster', () => {
 
   it('resumes a shard task cancelled mid-run from the results it wrote, once resubmitted', async () => {
     const out = path.join(tmp, 'resume-out');
+    // The first test's seed, so that its one-machine gradebook (tmp/one) is the one to reach.
     const seed = readRecord(path.join(tmp, 'slurm-out')).plan.seed;
     expect(await dlgradeSlurm(cls, '-a', 'mlp-numpy', '--shards', '3', '-o', out, '--seed', seed, ...SELECT, '--', '--no-cache')).toBe(0);
     const first = readRecord(out);
@@ -168,13 +169,14 @@ describe.skipIf(skip)('dlgrade slurm on a one-node cluster', () => {
     const only = ['--only', 'softmax', '--only', 'fc_*', '--only', 'answer_*'];
     expect(await dlgradeSlurm(cls, '-a', pack, '--shards', '2', '-o', out, '--seed', 'g', '--partition', 'cpu', '--gpu-partition', 'gpu', ...only, '--', '--no-cache')).toBe(0);
     const record = readRecord(out);
+    // Read first, while the shards (a second or two each) are still queued or running.
+    expect(jobField(await slurm('scontrol', 'show', 'job', record.merge), 'Dependency')).toMatch(new RegExp(`^afterok:${record.grade}_\\*.*afterok:${record.gpu}_\\*`));
     expect(record.gpu).toBeDefined();
     expect(record.plan.gpuChecks).toEqual(['softmax']);
     const gpuJob = await slurm('scontrol', 'show', 'job', record.gpu!);
     expect(jobField(gpuJob, 'Partition')).toBe('gpu');
     expect(jobField(gpuJob, 'TresPerNode')).toBe('gres:gpu:1');
     expect(jobField(await slurm('scontrol', 'show', 'job', record.grade), 'Partition')).toBe('cpu');
-    expect(jobField(await slurm('scontrol', 'show', 'job', record.merge), 'Dependency')).toMatch(new RegExp(`^afterok:${record.grade}_\\*.*afterok:${record.gpu}_\\*`));
     const one = await cli('grade', cls, '-a', pack, '-o', path.join(tmp, 'gpu-one'), '--seed', 'g', '--tags', 'cpu,gpu', ...only, '--no-cache');
     expect(one.exitCode, one.stderr).toBe(0);
     await mergeDone(record);
