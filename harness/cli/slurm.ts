@@ -19,15 +19,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
-import { BatchError, listSubmissions } from '../runner/batch.ts';
-import { selectChecks } from '../runner/submission.ts';
+import { listSubmissions } from '../runner/batch.ts';
+import { selectChecks } from '../runner/limits.ts';
 import { toJson, writeAtomic } from '../results/write.ts';
-import { REPO_ROOT, SpecError, loadPack } from '../spec/load.ts';
+import { REPO_ROOT, loadPack } from '../spec/load.ts';
 import type { CheckSpec } from '../spec/types.ts';
-import { UsageError } from './grade.ts';
+import { DlgradeError } from '../common/errors.ts';
+import { type Cli, UsageError } from './options.ts';
 
 /** sbatch or squeue refused, or is not there: an environment error (exit 2). */
-export class SlurmError extends Error {
+export class SlurmError extends DlgradeError {
   override name = 'SlurmError';
 }
 
@@ -422,11 +423,9 @@ export async function slurmCommand(o: SlurmOptions, exec: Exec = defaultExec): P
     for (const line of [...followLines(done.record, { accounting, latest: done.latest }), ...done.notes]) console.log(line);
     return 0;
   } catch (e) {
-    if (e instanceof UsageError || e instanceof SlurmError || e instanceof SpecError || e instanceof BatchError) {
-      console.error(`dlgrade: ${e.message}`);
-      return 2;
-    }
-    throw e;
+    if (!(e instanceof DlgradeError)) throw e;
+    console.error(`dlgrade: ${e.message}`);
+    return e.exitCode;
   }
 }
 
@@ -449,7 +448,7 @@ export const SLURM_OPTIONS: { flags: string; description: string; default?: stri
 const collect = (v: string, prev: string[]) => [...prev, v];
 
 /** Declares `dlgrade slurm` on a commander program, like the other commands. */
-export function slurmCli(program: Command, setExit: (code: number) => void) {
+export function slurmCli(program: Command, cli: Cli) {
   const command = program
     .command('slurm')
     .description('grade a class on a Slurm cluster: an array job of shards (the same seed everywhere), then a job that merges them')
@@ -463,9 +462,9 @@ export function slurmCli(program: Command, setExit: (code: number) => void) {
   command.action(async (submissions: string | undefined, gradeOptions: string[], o) => {
     if (!o.out) {
       console.error('dlgrade: give the results folder: -o, --out <dir>');
-      return setExit(2);
+      return cli.setExit(2);
     }
-    setExit(await slurmCommand({
+    cli.setExit(await slurmCommand({
       submissions, assignment: o.assignment, shards: o.shards === undefined ? undefined : Number(o.shards), out: o.out,
       partition: o.partition, gpuPartition: o.gpuPartition, gpuTags: o.gpuTags, seed: o.seed, jobs: Number(o.jobs),
       only: o.only, skip: o.skip, gradeOptions, sbatchOptions: o.sbatch, resubmit: o.resubmit,

@@ -32,7 +32,7 @@ const SELECT = ['--skip', 'tinynet_train'];
 async function dlgradeSlurm(...args: string[]): Promise<number> {
   const program = new Command('dlgrade').exitOverride();
   let code = -1;
-  slurmCli(program, (c) => { code = c; });
+  slurmCli(program, { setExit: (c) => { code = c; }, startedAt: performance.now() });
   await program.parseAsync(['slurm', ...args], { from: 'user' });
   return code;
 }
