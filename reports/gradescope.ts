@@ -38,7 +38,7 @@ export interface GradescopeResults {
 function test(c: CheckResult, i: number, hiddenVisibility: Visibility): GradescopeTest {
   const allHidden = c.cases.length > 0 && c.cases.every((k) => k.hidden);
   const lines = [`${STATUS_WORD[c.status]}: ${checkMessage(c, { redactHidden: true })}`];
-  if (c.status !== 'passed') lines.push('', ...checkDetails(c, { redactHidden: true }));
+  if (c.status !== 'passed' || c.advisories?.length) lines.push('', ...checkDetails(c, { redactHidden: true }));
   const hidden = c.cases.filter((k) => k.hidden).length;
   if (hidden) lines.push('', `${hidden} of the ${c.cases.length} cases use hidden inputs drawn at grading time.`);
   return {

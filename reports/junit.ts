@@ -43,6 +43,8 @@ function testcase(r: SubmissionResult, c: CheckResult): string {
   if (c.status === 'failed') outcome = [`      <failure message="${xmlAttr(firstLine(c.message))}" type="failed">${body}</failure>`];
   else if (c.status === 'error' || c.status === 'timeout') outcome = [`      <error message="${xmlAttr(firstLine(c.message))}" type="${c.status}">${body}</error>`];
   else if (c.status === 'skipped') outcome = [`      <skipped message="${xmlAttr(firstLine(c.message))}"/>`];
+  // A passing check's advisory notes (scored nothing) ride along as its output.
+  else if (c.advisories?.length) outcome = [`      <system-out>${xmlText(checkDetails(c).join('\n'))}</system-out>`];
   return [`    <testcase ${attrs}>`, ...props, ...outcome, `    </testcase>`].join('\n');
 }
 

@@ -71,7 +71,7 @@ export function markdownSummary(r: SubmissionResult): string {
     out.push(`| ${MARK[c.status]} | \`${c.id}\` ${mdInline(c.title)} | ${pts(c.score)}/${pts(c.max_score)} | ${mdInline(clip(c.message, 160))} |`);
   }
   out.push('');
-  const bad = r.checks.filter((c) => c.status !== 'passed');
+  const bad = r.checks.filter((c) => c.status !== 'passed' || c.advisories?.length);
   const shown = new Map<string, string>();
   if (bad.length) out.push(...bad.flatMap((c) => details(c, shown)));
   if (r.errors.length) out.push('### Notes', '', ...r.errors.map((e) => `- ${mdInline(e)}`), '');

@@ -4,7 +4,7 @@
  */
 import type { CheckResult, SubmissionResult } from '../harness/results/types.ts';
 import type { SubmissionReporter } from './reporter.ts';
-import { cacheNote } from './text.ts';
+import { cacheNote, pts } from './text.ts';
 
 /** Colour for a terminal that shows it; never in a file, where escape codes would be noise. */
 export const terminalColor = () => !!process.stdout.isTTY && !process.env.NO_COLOR;
@@ -13,7 +13,6 @@ const painter = (color: boolean): Paint => (code, s) => (color ? `\x1b[${code}m$
 const MARK: Record<string, string> = { passed: '✓', failed: '✗', error: '!', timeout: '⏱', skipped: '-' };
 const COLOR: Record<string, string> = { passed: '32', failed: '31', error: '31', timeout: '33', skipped: '90' };
 
-const pts = (x: number) => (Number.isInteger(x) ? String(x) : x.toFixed(2));
 
 export function formatCheckLine(c: CheckResult, paint: Paint = painter(false)): string {
   const mark = paint(COLOR[c.status], MARK[c.status]);
@@ -22,7 +21,11 @@ export function formatCheckLine(c: CheckResult, paint: Paint = painter(false)): 
 }
 
 export function formatDetails(c: CheckResult, paint: Paint = painter(false)): string[] {
-  if (c.status === 'passed') return [];
+  if (c.status === 'passed') {
+    // Advisory notes: told, never scored.
+    if (!c.advisories?.length) return [];
+    return [`  ${paint('90', 'NOTE')} ${c.id}: ${c.title} (advisory, no points taken)`, ...c.advisories.map((a) => `    ${a}`), ...(c.hint ? [`    hint: ${c.hint}`] : [])];
+  }
   const lines = [`  ${paint(COLOR[c.status], c.status.toUpperCase())} ${c.id}: ${c.title}`];
   for (const k of c.cases.filter((x) => x.status !== 'passed')) {
     lines.push(`    ${k.hidden ? 'hidden case' : 'case'} ${k.name} [${k.status}]: ${k.message}`);
@@ -40,7 +43,11 @@ export function formatSubmission(r: SubmissionResult, color = false): string {
   const mods = Object.entries(env.modules).map(([k, v]) => `${k} ${v}`).join(', ');
   out.push(paint('90', `Python ${env.python ?? '?'} (${env.executable ?? '?'})${mods ? `, ${mods}` : ''}; seed ${r.seed}; sandbox: ${env.sandbox}`));
   out.push('');
-  out.push(...r.checks.map((c) => formatCheckLine(c, paint)));
+  for (const c of r.checks) {
+    out.push(formatCheckLine(c, paint));
+    // What a passing training check measured: its accuracy against the bar.
+    if (c.status === 'passed' && c.kind === 'train') out.push(paint('90', `             ${c.message}`));
+  }
   const details = r.checks.flatMap((c) => formatDetails(c, paint));
   if (details.length) out.push('', ...details);
   if (r.errors.length) out.push('', ...r.errors.map((e) => `  note: ${e}`));

@@ -2,7 +2,8 @@
 import { fmt } from '../harness/results/format.ts';
 import type { CaseResult, CheckResult, Status, SubmissionResult } from '../harness/results/types.ts';
 
-export const pts = (x: number) => (Number.isInteger(x) ? String(x) : x.toFixed(2));
+/** Points as a person writes them: 3, 1.5, 1.33 (partial credit is a share of a check's points). */
+export const pts = (x: number) => String(Number(x.toFixed(2)));
 
 export const STATUS_WORD: Record<Status, string> = {
   passed: 'passed', failed: 'failed', error: 'error', timeout: 'timed out', skipped: 'skipped',
@@ -22,7 +23,7 @@ export function environmentLine(r: SubmissionResult): string {
 export const cacheNote = (r: SubmissionResult): string =>
   r.cache?.hit ? `taken from the result cache: nothing it depends on changed since it was graded (${r.started_at.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')})` : '';
 
-export const caseLabel = (k: CaseResult) => `${k.hidden ? 'hidden case' : 'case'} ${k.name}`;
+export const caseLabel = (k: CaseResult) => `${k.hidden ? 'hidden case' : 'case'} ${k.name}${k.advisory ? ' (advisory: no points)' : ''}`;
 
 /**
  * What a hidden case may say where students read it before the deadline: which output is off

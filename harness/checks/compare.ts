@@ -12,18 +12,30 @@ export const relError = (x: number, y: number): number => Math.abs(x - y) / Math
 
 export function metricOf(spec: ComparisonSpec): { metric: Metric; bar: number; absBar?: number } {
   if (spec.rel_error !== undefined) return { metric: 'rel_error', bar: spec.rel_error };
+  if (spec.scaled_error !== undefined) return { metric: 'scaled_error', bar: spec.scaled_error };
   if (spec.abs_error !== undefined) return { metric: 'abs_error', bar: spec.abs_error };
   if (spec.sum_abs !== undefined) return { metric: 'sum_abs', bar: spec.sum_abs };
   return { metric: 'rel_or_abs', bar: spec.rel_or_abs![0], absBar: spec.rel_or_abs![1] };
 }
 
+/**
+ * What scaled_error divides by: the largest finite |expected|. Below 1e-12 an output is zero for
+ * every purpose of these checks, and dividing by less would turn rounding into failure.
+ */
+export function scaleOf(expected: Tensor): number {
+  let m = 0;
+  for (const v of expected.data) if (Number.isFinite(v)) m = Math.max(m, Math.abs(v));
+  return Math.max(m, 1e-12);
+}
+
 /** One element's error under a metric (before sum_abs adds them up). */
-function elementError(e: number, g: number, metric: Metric, absBar: number): number {
+function elementError(e: number, g: number, metric: Metric, absBar: number, scale: number): number {
   if (Number.isNaN(g) || Number.isNaN(e)) return Number.isNaN(g) && Number.isNaN(e) ? 0 : Infinity;
   if (e === g) return 0; // equal infinities included
   if (!Number.isFinite(e) || !Number.isFinite(g)) return Infinity; // inf/inf would make NaN
   if (metric === 'rel_error') return relError(e, g);
   if (metric === 'rel_or_abs') return Math.abs(e - g) <= absBar ? 0 : relError(e, g);
+  if (metric === 'scaled_error') return Math.abs(e - g) / scale;
   return Math.abs(e - g);
 }
 
@@ -32,8 +44,9 @@ export function measure(got: Tensor, expected: Tensor, metric: Metric, absBar = 
   let value = 0;
   let worstAt = 0;
   let worstErr = -1;
+  const scale = metric === 'scaled_error' ? scaleOf(expected) : 1;
   for (let i = 0; i < expected.data.length; i++) {
-    const err = elementError(expected.data[i], got.data[i], metric, absBar);
+    const err = elementError(expected.data[i], got.data[i], metric, absBar, scale);
     if (metric === 'sum_abs') value += err;
     else value = Math.max(value, err);
     if (err > worstErr) {
@@ -66,7 +79,11 @@ export function compareOutput(
   if (got.shape.join() !== primary.shape.join()) {
     let hint = '';
     const named = mistakes.find((m) => m.value.shape.join() === got.shape.join() && measure(got, m.value, metric, absBar).value <= Math.max(bar, 1e-6));
+    const differs = got.shape.length === primary.shape.length ? got.shape.map((n, i) => i).filter((i) => got.shape[i] !== primary.shape[i]) : [];
+    const borrowed = differs.length === 1 ? primary.shape.findIndex((n, j) => j !== differs[0] && n === got.shape[differs[0]]) : -1;
     if (named) hint = ` — ${named.say}`;
+    else if (got.shape.includes(0) && !primary.shape.includes(0)) hint = ' (an axis of length 0: an empty slice, such as x[:, p:-p] when p = 0?)';
+    else if (borrowed >= 0) hint = ` (axis ${differs[0]} has the length of axis ${borrowed}: a size computed from the wrong dimension, such as the width from the height?)`;
     else if (got.data.length === primary.data.length) {
       hint = got.shape.length === 2 && primary.shape.length === 2 && got.shape[0] === primary.shape[1] && got.shape[1] === primary.shape[0]
         ? ' (transposed?)'
@@ -86,7 +103,10 @@ export function compareOutput(
   const m = measure(got, primary, metric, absBar);
   const where = primary.shape.length ? ` at [${m.worst.index.join(',')}]` : '';
   // Under rel_or_abs an element within the absolute bar counts 0; any other error is relative.
-  const what = metric === 'sum_abs' ? `sum |diff| ${fmt(m.value)}` : `worst ${metric === 'rel_or_abs' ? 'rel_error' : metric} ${fmt(m.value)}${where}`;
+  const what = metric === 'sum_abs' ? `sum |diff| ${fmt(m.value)}`
+    // Said as what it is: the difference measured against the output's largest value.
+    : metric === 'scaled_error' ? `worst |diff| ${fmt(m.value)} of the largest |expected| (${fmt(scaleOf(primary))})${where}`
+    : `worst ${metric === 'rel_or_abs' ? 'rel_error' : metric} ${fmt(m.value)}${where}`;
   const bars = metric === 'rel_or_abs' ? `bar ${fmt(bar)}, or |diff| <= ${fmt(absBar ?? 0)}` : `bar ${fmt(bar)}`;
   let message = `${label}: ${what}, expected ${fmt(m.worst.expected)}, got ${fmt(m.worst.got)} (${bars})`;
   const diagnosis = diagnose(got, primary, mistakes, metric, bar, absBar);
@@ -101,10 +121,11 @@ const oneDigit = (v: number) => Number(v.toPrecision(1));
 /** The worst few elements and the rel_error map of a failed output (same shapes assumed). */
 export function detailOf(got: Tensor, expected: Tensor, metric: Metric, absBar = 0): Detail {
   const n = expected.data.length;
+  const scale = metric === 'scaled_error' ? scaleOf(expected) : 1;
   const order: number[] = [];
   const errs = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    errs[i] = elementError(expected.data[i], got.data[i], metric, absBar);
+    errs[i] = elementError(expected.data[i], got.data[i], metric, absBar, scale);
     // Keep only the DETAIL_TOP worst seen so far: outputs can be large, the list is not.
     if (order.length < DETAIL_TOP || errs[i] > errs[order[order.length - 1]]) {
       order.push(i);

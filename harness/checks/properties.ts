@@ -20,6 +20,11 @@ type Arg = Tensor | number | boolean | string;
 type Property = (args: Record<string, Arg>) => PropertyOutcome;
 
 const Z = 5.3;
+/**
+ * How close a kept element must be to x/keep_prob: a mask scaled by float32(1/keep_prob) is 3e-8
+ * off and correct; a scale applied twice, forgotten or inverted is off by a third or more.
+ */
+const KEPT_TOL = 1e-6;
 
 const tensorArg = (args: Record<string, Arg>, name: string): Tensor => {
   const v = args[name];
@@ -88,7 +93,7 @@ export const PROPERTIES: Record<string, Property> = {
     for (let i = 0; i < n; i++) {
       const o = out.data[i];
       if (o === 0) { dropped++; continue; }
-      if (!(relError(o, x.data[i] / p) <= 1e-10)) {
+      if (!(relError(o, x.data[i] / p) <= KEPT_TOL)) {
         const ratio = o / x.data[i];
         const why = Math.abs(ratio - 1 / (p * p)) < 1e-6 ? ` — that is x/keep_prob²: is the 1/keep_prob scale applied twice?`
           : Math.abs(ratio - 1) < 1e-9 ? ' — kept values are not scaled: inverted dropout divides them by keep_prob'

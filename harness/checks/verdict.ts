@@ -21,19 +21,16 @@ export interface GatheredCase extends CaseResult {
 }
 
 export function caseResult(c: CaseSpec, status: Status, message: string, seconds = 0): CaseResult {
-  return { name: c.name, hidden: !!c.hidden, status, message, comparisons: [], seconds };
+  return { name: c.name, hidden: !!c.hidden, status, message, comparisons: [], seconds, ...(c.advisory ? { advisory: true } : {}) };
 }
 
 /** A case judged from its comparisons: failed if any failed, with every failure's message. */
 export function caseFromComparisons(c: CaseSpec, comparisons: Comparison[], seconds: number): CaseResult {
   const failed = comparisons.filter((x) => !x.passed);
+  const message = (failed.length ? failed : comparisons).map((x) => x.message).join('; ');
   return {
-    name: c.name,
-    hidden: !!c.hidden,
-    status: failed.length ? 'failed' : 'passed',
-    message: (failed.length ? failed : comparisons).map((x) => x.message).join('; '),
+    ...caseResult(c, failed.length ? 'failed' : 'passed', failed.length && c.say ? `${message} — ${c.say}` : message, seconds),
     comparisons,
-    seconds,
   };
 }
 
@@ -56,6 +53,42 @@ export function readsValue(check: CheckSpec, name: string): boolean {
   const steps = (check.expect ?? []).some((s) => (findOp(s.op)?.inputs ?? []).some((i) => (s.in?.[i] ?? i) === name));
   const props = (check.properties ?? []).some((p) => Object.values(p.args ?? {}).includes(name));
   return steps || props;
+}
+
+/** The student's outputs a check reads: compared ones, and those its steps and properties take as got.<name>. */
+export function outputsRead(check: CheckSpec): Set<string> {
+  const names = new Set<string>();
+  const fromGot = (v: unknown) => {
+    if (typeof v === 'string' && v.startsWith('got.')) names.add(v.slice(4));
+  };
+  for (const c of check.compare ?? []) {
+    if (c.actual === undefined) names.add(c.output);
+    else fromGot(c.actual);
+  }
+  for (const s of check.expect ?? []) Object.values(s.in ?? {}).forEach(fromGot);
+  for (const p of check.properties ?? []) Object.values(p.args ?? {}).forEach(fromGot);
+  return names;
+}
+
+/**
+ * A case whose outputs did not all come back: the probe's step that raised, or the output that
+ * could not be sent (None from a TODO), for each output the check needs. Undefined when nothing
+ * the check reads is missing, or when nothing says why (then the comparison says it is missing).
+ */
+export function missingOutputs(
+  check: CheckSpec, c: CaseSpec, returned: string[], problems: Record<string, string>, failed: { step: string; error: { message: string; traceback: string } }[], seconds: number,
+): CaseResult | undefined {
+  const missing = [...outputsRead(check)].filter((n) => !returned.includes(n));
+  if (!missing.length || (!failed.length && !missing.some((n) => problems[n]))) return undefined;
+  // A problem names its output already ("dx: the code returned None ...").
+  const parts = missing.filter((n) => problems[n]).map((n) => problems[n]);
+  const unexplained = missing.filter((n) => !problems[n]);
+  // The first step that raised is the one to fix: later ones mostly fail for want of its outputs.
+  const first = failed[0];
+  if (unexplained.length && first) parts.push(`${unexplained.join(', ')} not computed: the ${first.step} step raised ${first.error.message}`);
+  const traceback = first?.error.traceback ?? '';
+  const message = parts.join('; ');
+  return { ...caseResult(c, 'error', message, seconds), ...(traceback ? { traceback } : {}) };
 }
 
 /** The property that scores a trained model, if the check has one (its value is the accuracy). */
@@ -104,20 +137,54 @@ export function skippedCheck(check: CheckSpec, why: string): CheckResult {
   return { id: check.id, title: check.title, kind: check.kind, status: 'skipped', score: 0, max_score: check.points, message: why, cases: [], seconds: 0 };
 }
 
-/** The worst status among a check's cases decides the check's. */
+/** The worst status among a check's scored cases decides the check's. */
 const SEVERITY: Status[] = ['error', 'timeout', 'failed', 'skipped', 'passed'];
 
-/** A check's result from its cases (and, for parity, the case comparing them, appended by the caller). */
+/**
+ * Each case's share of the check's points: its own `points` where the pack gives them, the rest
+ * shared equally by the other scored cases; an advisory case's share is 0. A case the spec does
+ * not list (device parity's comparison) is a scored case like the others.
+ */
+export function casePoints(check: CheckSpec, cases: CaseResult[]): number[] {
+  const specOf = (k: CaseResult) => check.cases.find((c) => c.name === k.name);
+  const scored = cases.filter((k) => !k.advisory);
+  const given = scored.reduce((sum, k) => sum + (specOf(k)?.points ?? 0), 0);
+  const open = scored.filter((k) => specOf(k)?.points === undefined).length;
+  const share = open ? Math.max(0, check.points - given) / open : 0;
+  return cases.map((k) => (k.advisory ? 0 : specOf(k)?.points ?? share));
+}
+
+/**
+ * A check's result from its cases. Credit is per case unless the pack says all_or_nothing (or
+ * the check compares devices, whose cases make one measurement): a student who passes the
+ * published case and fails one edge case keeps the published case's points. Advisory cases are
+ * graded and told (advisories), never scored.
+ */
 export function checkFromCases(check: CheckSpec, cases: CaseResult[], seconds: number, curves: Curve[] = []): CheckResult {
-  const status = SEVERITY.find((s) => cases.some((c) => c.status === s)) ?? 'passed';
-  const bad = cases.find((c) => c.status === status);
+  const shares = casePoints(check, cases);
+  const scored = cases.filter((k) => !k.advisory);
+  const status = SEVERITY.find((s) => scored.some((c) => c.status === s)) ?? 'passed';
+  const whole = check.all_or_nothing || !!check.parity;
+  const allPassed = scored.every((k) => k.status === 'passed');
+  const scoredCases = cases.map((k, i) => {
+    const won = k.advisory ? 0 : whole ? (allPassed ? shares[i] : 0) : k.status === 'passed' ? shares[i] : 0;
+    return { ...k, score: round(won), max_score: round(shares[i]) };
+  });
+  const score = round(Math.min(check.points, scoredCases.reduce((sum, k) => sum + k.score, 0)));
+  const advisories = cases.filter((k) => k.advisory && k.status !== 'passed').map((k) => `${k.hidden ? 'hidden case' : 'case'} ${k.name}: ${k.message}`);
+  const bad = scored.find((c) => c.status === status);
+  const passedCount = scored.filter((k) => k.status === 'passed').length;
+  // What a passing training check measured (its accuracy against the bar) is worth telling.
+  const figures = check.kind === 'train' ? scored.flatMap((k) => k.comparisons.filter((x) => x.metric === 'property' && typeof x.value === 'number').map((x) => x.message)) : [];
   const message = status === 'passed'
-    ? `${cases.length} case${cases.length === 1 ? '' : 's'} passed`
-    : `${bad!.hidden ? 'hidden case' : 'case'} ${bad!.name}: ${bad!.message}`;
+    ? `${scored.length} case${scored.length === 1 ? '' : 's'} passed${figures.length ? `: ${figures.join('; ')}` : ''}${advisories.length ? ` (advisory: ${advisories.join('; ')})` : ''}`
+    : `${bad!.hidden ? 'hidden case' : 'case'} ${bad!.name}: ${bad!.message}${!whole && passedCount ? ` (${passedCount} of ${scored.length} cases passed)` : ''}`;
   return {
     id: check.id, title: check.title, kind: check.kind, status,
-    score: status === 'passed' ? check.points : 0, max_score: check.points,
-    message, ...(status !== 'passed' && check.hint ? { hint: check.hint } : {}), cases, seconds,
+    score: allPassed ? check.points : score, max_score: check.points,
+    message, ...((status !== 'passed' || advisories.length) && check.hint ? { hint: check.hint } : {}),
+    ...(advisories.length ? { advisories } : {}),
+    cases: scoredCases, seconds,
     ...(curves.length ? { curves } : {}),
   };
 }

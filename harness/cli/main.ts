@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { DlgradeError } from '../common/errors.ts';
 import { GRADER_VERSION } from '../runner/version.ts';
 import { cacheCommand } from './cache.ts';
+import { calibrateCommand, packCommand } from './calibrate.ts';
 import { checkCommand } from './check.ts';
 import { dataCommand } from './data.ts';
 import { demoCommand } from './demo.ts';
@@ -17,8 +18,11 @@ import { mergeCommand } from './merge.ts';
 import type { Cli } from './options.ts';
 import { referenceCommand } from './reference.ts';
 import { runnerCommand } from './runner.ts';
+import { slurmCli } from './slurm.ts';
 
-const COMMANDS = [checkCommand, gradeCommand, mergeCommand, runnerCommand, demoCommand, initCommand, fixturesCommand, cacheCommand, referenceCommand, dataCommand];
+const COMMANDS = [
+  checkCommand, gradeCommand, mergeCommand, slurmCli, calibrateCommand, packCommand, runnerCommand, demoCommand, initCommand, fixturesCommand, cacheCommand, referenceCommand, dataCommand,
+];
 
 export async function main(argv: string[]): Promise<number> {
   // Everything before this (node, loading the grader) is the profile's "cli start".

@@ -4,7 +4,12 @@
  */
 import type { CheckKind } from '../spec/types.ts';
 
-export type Metric = 'rel_error' | 'abs_error' | 'sum_abs' | 'rel_or_abs';
+/**
+ * How an output's error is measured: rel_error elementwise (the courses' own definition),
+ * scaled_error as max |diff| / max |expected|, abs_error and sum_abs in the output's units,
+ * rel_or_abs as rel_error except where |diff| is within an absolute bar.
+ */
+export type Metric = 'rel_error' | 'scaled_error' | 'abs_error' | 'sum_abs' | 'rel_or_abs';
 
 export interface Worst {
   index: number[];
@@ -55,6 +60,11 @@ export interface CaseResult {
   comparisons: Comparison[];
   /** The student's traceback (their own frames only) when the case errored. */
   traceback?: string;
+  /** Graded and shown, never scored (behaviour the course never asks for). */
+  advisory?: boolean;
+  /** Points this case won, and its share of the check's (0 for an advisory case). */
+  score?: number;
+  max_score?: number;
   seconds: number;
 }
 
@@ -67,6 +77,8 @@ export interface CheckResult {
   max_score: number;
   message: string;
   hint?: string;
+  /** What advisory cases that did not pass say (they score nothing). */
+  advisories?: string[];
   cases: CaseResult[];
   /**
    * Series a check recorded (a training run's loss and accuracy per epoch), drawn as plots in

@@ -10,7 +10,7 @@ import { textInputs } from '../checks/inputs.ts';
 import { type CaseValues, caseValues } from '../checks/memo.ts';
 import { selfCheckNote, selfCheckPoints } from '../checks/selfcheck.ts';
 import type { Values } from '../checks/expect.ts';
-import { type GatheredCase, caseResult, judged, judgedTraining, readsValue } from '../checks/verdict.ts';
+import { type GatheredCase, caseResult, judged, judgedTraining, missingOutputs, readsValue } from '../checks/verdict.ts';
 import { type TrainData, isByteArray, trainData } from '../data/train.ts';
 import type { Timer } from '../results/profile.ts';
 import type { CaseResult } from '../results/types.ts';
@@ -88,6 +88,8 @@ export async function runProbeCase(run: SubmissionRun, check: CheckSpec, c: Case
     case 'error':
       return { ...caseResult(c, 'error', outcome.error.message, seconds()), ...(outcome.error.traceback ? { traceback: outcome.error.traceback } : {}) };
   }
+  const broken = missingOutputs(check, c, outcome.outputs, outcome.problems ?? {}, outcome.failedSteps ?? [], seconds());
+  if (broken) return broken;
   const reading = performance.now();
   const got = readOutputs(outDir, outcome.outputs, outcome.inline);
   if (typeof got === 'string') return caseResult(c, 'error', got, seconds());

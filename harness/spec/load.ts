@@ -22,6 +22,7 @@ export class SpecError extends DlgradeError {
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const PACKS_DIR = path.join(REPO_ROOT, 'assignments');
+const METRICS = ['rel_error', 'scaled_error', 'abs_error', 'sum_abs', 'rel_or_abs'];
 
 const ajv = new Ajv({ allErrors: true, strict: false });
 const validate = ajv.compile(schema);
@@ -109,9 +110,12 @@ export function loadPack(nameOrPath: string): Pack {
       });
     }
     (check.compare ?? []).forEach((c, j) => {
-      const metrics = ['rel_error', 'abs_error', 'sum_abs', 'rel_or_abs'].filter((m) => m in c);
-      if (metrics.length !== 1) throw new SpecError(file, at(`/compare/${j}`), `give exactly one of rel_error, abs_error, sum_abs, rel_or_abs (found ${metrics.length})`);
+      const metrics = METRICS.filter((m) => m in c);
+      if (metrics.length !== 1) throw new SpecError(file, at(`/compare/${j}`), `give exactly one of ${METRICS.join(', ')} (found ${metrics.length})`);
     });
+    const given = check.cases.reduce((sum, c) => sum + (c.points ?? 0), 0);
+    if (given > check.points + 1e-9) throw new SpecError(file, at('/cases'), `the cases' points add up to ${given}, more than the check's ${check.points}`);
+    if (check.cases.every((c) => c.advisory)) throw new SpecError(file, at('/cases'), 'every case is advisory: a check needs at least one scored case');
   });
   return { spec, dir, probes, limits: { ...DEFAULT_LIMITS, ...spec.limits } };
 }

@@ -36,6 +36,12 @@ export interface CaseSpec {
   name: string;
   hidden?: boolean;
   inputs?: Record<string, InputSpec>;
+  /** This case's share of the check's points (see verdict.ts casePoints). */
+  points?: number;
+  /** Graded and shown, never scored: behaviour the course never asks for. */
+  advisory?: boolean;
+  /** Said when the case does not pass. */
+  say?: string;
 }
 
 export interface StepSpec {
@@ -49,12 +55,18 @@ export interface ComparisonSpec {
   actual?: string;
   expected?: string | string[];
   rel_error?: number;
+  /** max |got - expected| / max |expected|. */
+  scaled_error?: number;
   abs_error?: number;
   sum_abs?: number;
   rel_or_abs?: [number, number];
   label?: string;
   /** Said when this comparison fails. */
   say?: string;
+  /** Where the bar comes from: the course's stated tolerance, or calibration. */
+  source?: 'course' | 'calibration';
+  /** Why the bar's margin to a valid variant or a caught mutant is under 100x. */
+  narrow?: string;
   /** Said instead of "nothing was returned" when the probe leaves this output out on purpose. */
   missing?: string;
   mistakes?: { expected: string; say: string }[];
@@ -114,6 +126,8 @@ export interface CheckSpec {
   /** Runner tags the check needs (e.g. gpu); elsewhere it is skipped with the reason. */
   requires?: string[];
   cases: CaseSpec[];
+  /** Points only when every scored case passes (default: credit per case). */
+  all_or_nothing?: boolean;
   expect?: StepSpec[];
   compare?: ComparisonSpec[];
   properties?: PropertySpec[];

@@ -22,6 +22,7 @@ object per line; requests on --req-fd, replies on --rep-fd, each reply line prec
   exit     {"type": "exit"}: leave at once.
   result   worker -> grader, one per run or selfcheck, echoing its id and nonce:
            {"type": "result", "id", "nonce", "ok": true, "outputs": {name: path | {"npy": base64}},
+            "problems"?: {name: why an output could not be sent}, "failed_steps"?: [{"step", "error"}],
             "values"?: {name: number}, "seconds", "timing": {"load", "arrays", "run"}}
            or {"ok": false, "error": {"kind": "import" | "exception" | "bad-output" | "memory",
             "message", "traceback"}}
@@ -42,6 +43,7 @@ import time
 import traceback
 
 from dlgrade_notebook import install_notebook, skipped_name_hint
+from dlgrade_outputs import Outputs
 
 # Keep our own references before any student code runs: a student who rebinds json, os or
 # builtins should break only their own results.
@@ -143,7 +145,12 @@ def main():
         head = {"type": "result", "id": msg.get("id"), "nonce": msg.get("nonce")}
         try:
             if msg["type"] == "run":
-                answer = dict(head, ok=True, outputs=run_probe(msg, probes, root))
+                outputs, problems, failed = run_probe(msg, probes, root)
+                answer = dict(head, ok=True, outputs=outputs)
+                if problems:
+                    answer["problems"] = problems
+                if failed:
+                    answer["failed_steps"] = failed
             else:
                 answer = dict(head, ok=True, values=self_check(msg, probes))
         except BadOutput as e:
@@ -484,20 +491,27 @@ def run_probe(msg, probes, root):
                 warm(inputs)
         finally:
             TIMING["run"] = _perf() - t2
-        return {}
+        return {}, {}, []
     try:
         result = probe.run(inputs)
     finally:
         TIMING["run"] = _perf() - t2
     t3 = _perf()
-    if _type(result) is not dict:
+    if _type(result) is not dict and _type(result) is not Outputs:
         raise BadOutput("the probe returned %s instead of a dict of outputs" % _type(result).__name__)
-    written = {}
+    written, problems = {}, {}
+    # Steps of the probe that raised (dlgrade_probe.Outputs): the outputs of the others still count.
+    failed = [{"step": _str(step), "error": describe(e, root)} for step, e in getattr(result, "failed_steps", [])]
     inline_left = INLINE_BYTES
     for name, value in list(result.items()):
         if not _isinstance(name, _str) or not NAME.match(name):
             raise BadOutput("output name %s is not a plain identifier" % _repr(name)[:80])
-        array = to_array(name, value)
+        try:
+            array = to_array(name, value)
+        except BadOutput as e:
+            # One output the grader cannot use (None from a TODO, say) fails only what reads it.
+            problems[name] = safe_str(e)
+            continue
         if array.nbytes <= inline_left:
             inline_left -= array.nbytes
             written[name] = {"npy": _b64(npy_bytes(array), newline=False).decode("ascii")}
@@ -507,7 +521,7 @@ def run_probe(msg, probes, root):
         save_npy(file, array, name)
         written[name] = file
     TIMING["arrays"] += _perf() - t3
-    return written
+    return written, problems, failed
 
 
 def to_array(name, value):

@@ -75,6 +75,12 @@ export interface StudentError {
   traceback: string;
 }
 
+/** A step of a probe (dlgrade_probe.Outputs.step) that raised, with the student's error. */
+export interface FailedStep {
+  step: string;
+  error: StudentError;
+}
+
 /** What the driver says it spent a request on (for --profile only: never part of a verdict). */
 export interface WorkerTiming {
   /** Loading probes, and through them the student's modules. */
@@ -94,6 +100,10 @@ export type ResultReply = { type: 'result'; id: unknown; nonce: unknown; timing?
       inline: Record<string, Uint8Array>;
       /** A selfcheck's derivatives (finite numbers only). */
       values: Record<string, number>;
+      /** Outputs the probe returned that could not be sent (None from a TODO, say), and why. */
+      problems: Record<string, string>;
+      /** Steps of the probe that raised; the outputs of the others came back. */
+      failedSteps: FailedStep[];
     }
   | { ok: false; error: StudentError }
   /** The reply named outputs the grader cannot accept. */
@@ -146,17 +156,23 @@ export function readReply(line: string, seconds: number): Reply | 'unreadable' |
     // Self-check replies carry numbers, not files: only finite numbers are taken.
     const values: Record<string, number> = {};
     if (isObject(msg.values)) for (const [k, v] of Object.entries(msg.values)) if (typeof v === 'number' && Number.isFinite(v)) values[k] = v;
-    return { ...head, ok: true, outputs, inline: inlineOutputs(given), values };
+    const problems: Record<string, string> = {};
+    if (isObject(msg.problems)) {
+      for (const [k, v] of Object.entries(msg.problems).slice(0, MAX_OUTPUTS)) if (OUTPUT_NAME.test(k)) problems[k] = capped(v, 2000);
+    }
+    const failedSteps = (Array.isArray(msg.failed_steps) ? msg.failed_steps : []).slice(0, 16).filter(isObject)
+      .map((f) => ({ step: capped(f.step, 80) || 'a step', error: studentError(f.error) }));
+    return { ...head, ok: true, outputs, inline: inlineOutputs(given), values, problems, failedSteps };
   }
-  const e = isObject(msg.error) ? msg.error : {};
+  return { ...head, ok: false, error: studentError(msg.error) };
+}
+
+function studentError(value: unknown): StudentError {
+  const e = isObject(value) ? value : {};
   return {
-    ...head,
-    ok: false,
-    error: {
-      kind: ERROR_KINDS.has(e.kind as string) ? (e.kind as StudentErrorKind) : 'exception',
-      message: capped(e.message, 4000) || 'the worker reported an error without a message',
-      traceback: capped(e.traceback, 8000),
-    },
+    kind: ERROR_KINDS.has(e.kind as string) ? (e.kind as StudentErrorKind) : 'exception',
+    message: capped(e.message, 4000) || 'the worker reported an error without a message',
+    traceback: capped(e.traceback, 8000),
   };
 }
 

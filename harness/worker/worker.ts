@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import type { Readable, Writable } from 'node:stream';
 import type { ResultPromise } from 'execa';
 import { type WorkerLimits, formatBytes, limitArgs } from './limits.ts';
-import { MAX_LINE, type NotebookReport, type Request, type ResultReply, type RunRequest, type StudentError, type WorkerTiming, readReply } from './protocol.ts';
+import { type FailedStep, MAX_LINE, type NotebookReport, type Request, type ResultReply, type RunRequest, type StudentError, type WorkerTiming, readReply } from './protocol.ts';
 import { type Isolation, type WorkerLayout, interpreterRoots, launchCommand, nextWorkerUid, workerPaths } from './sandbox.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -25,7 +25,7 @@ export const DRIVER = path.join(HERE, 'driver.py');
  * What the worker needs beside it in the grader's folder of a workspace: the driver, the modules
  * it imports (the notebook filter, numpy compatibility) and the helpers probes import.
  */
-export const WORKER_FILES: readonly string[] = ['driver.py', 'dlgrade_notebook.py', 'numpy_compat.py', 'dlgrade_probe.py'].map((f) => path.join(HERE, f));
+export const WORKER_FILES: readonly string[] = ['driver.py', 'dlgrade_notebook.py', 'dlgrade_outputs.py', 'numpy_compat.py', 'dlgrade_probe.py'].map((f) => path.join(HERE, f));
 
 export interface WorkerOptions {
   python: string;
@@ -47,7 +47,11 @@ export interface WorkerOptions {
 export type RunExtras = Pick<RunRequest, 'text' | 'entry'>;
 
 export type RunOutcome =
-  | { status: 'ok'; outputs: string[]; values: Record<string, number>; seconds: number; timing?: WorkerTiming; inline?: Record<string, Uint8Array> }
+  | {
+      status: 'ok'; outputs: string[]; values: Record<string, number>; seconds: number; timing?: WorkerTiming; inline?: Record<string, Uint8Array>;
+      /** Outputs that could not be sent, and why; steps of the probe that raised. */
+      problems?: Record<string, string>; failedSteps?: FailedStep[];
+    }
   | { status: 'error'; error: StudentError; seconds: number; timing?: WorkerTiming }
   | { status: 'timeout'; seconds: number }
   | { status: 'died'; message: string; seconds: number };
@@ -223,7 +227,7 @@ export class Worker {
     const seconds = (Date.now() - p.started) / 1000; // ours, not the reply's
     const timing = msg.timing ? { timing: msg.timing } : {};
     if (msg.ok === 'refused') p.resolve({ status: 'error', seconds, error: { kind: 'bad-output', message: msg.problem, traceback: '' } });
-    else if (msg.ok) p.resolve({ status: 'ok', outputs: msg.outputs, values: msg.values, seconds, ...timing, inline: msg.inline });
+    else if (msg.ok) p.resolve({ status: 'ok', outputs: msg.outputs, values: msg.values, seconds, ...timing, inline: msg.inline, problems: msg.problems, failedSteps: msg.failedSteps });
     else p.resolve({ status: 'error', seconds, ...timing, error: msg.error });
   }
 

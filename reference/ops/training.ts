@@ -159,6 +159,19 @@ export const trainingOps: RefOp[] = [
   ),
   defineOp(
     {
+      name: 'difference',
+      summary: 'out = a - b, elementwise, same shapes (an optimizer step w_new - w, compared on its own scale)',
+      inputs: ['a', 'b'],
+      outputs: ['out'],
+    },
+    ({ t }) => {
+      const a = t('a'), b = t('b');
+      if (a.shape.join() !== b.shape.join()) throw new Error(`difference: shapes (${a.shape}) and (${b.shape}) differ`);
+      return { out: { dtype: 'float64', shape: [...a.shape], data: Float64Array.from(a.data, (v, i) => v - b.data[i]) } };
+    },
+  ),
+  defineOp(
+    {
       name: 'rescale',
       summary: 'out = x * scale + shift, as float64 (pixels 0..255 to the 0..1 a network was trained on: scale 1/255)',
       inputs: ['x', 'scale', 'shift'],

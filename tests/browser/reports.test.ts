@@ -14,6 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadClass, materializeClass } from '../../harness/cli/sample-class.ts';
 import type { SubmissionResult } from '../../harness/results/types.ts';
 import { htmlReport } from '../../reports/html.ts';
+import { calibrationHtml } from '../../reports/calibration.ts';
+import { type Graded, calibrate } from '../../harness/results/calibration.ts';
 import { syntheticResult } from '../helpers/results.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -22,6 +24,8 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 // A few checks keep the batch quick and still give every kind of outcome: heat maps (gelu,
 // cross-entropy), a step check, written answers, a syntax error, a starter.
 const ONLY = ['gelu_*', 'cross_entropy_*', 'adam_step', 'answer_*'];
+// A student name with markup in it: the calibration page must show it as text.
+const XSS_NAME = '<img src=x onerror=alert(1)>';
 
 let context: BrowserContext;
 let out: string;
@@ -94,7 +98,7 @@ describe('HTML reports in Chromium', () => {
     expect(await page.locator('#score .score').innerText()).toBe(`${r.score} / ${r.max_score} points`);
     const check = page.locator('#check-gelu_backward');
     expect(await check.getAttribute('open')).not.toBeNull();
-    expect(await check.locator('summary .msg').innerText()).toMatch(/^case published: dx: worst rel_error [\d.]+ at \[\d+,\d+\], expected/);
+    expect(await check.locator('summary .msg').innerText()).toMatch(/^case published: dx: worst \|diff\| [\d.e-]+ of the largest \|expected\| \([\d.]+\) at \[\d+,\d+\], expected/);
     const map = check.locator('figure.heatmap svg[role="img"]');
     expect(await map.isVisible()).toBe(true);
     expect(await map.locator('rect').count()).toBe(15 * 15);
@@ -122,6 +126,37 @@ describe('HTML reports in Chromium', () => {
       await page.screenshot({ path: path.join(shots, `${s.name}.png`), fullPage: true });
       await page.close();
     }
+  });
+
+  it('the calibration page draws one strip per output: a dot per submission, the bar as a line', async () => {
+    // Two outputs, each graded for a solution, a variant, a mutant and a real hand-in.
+    const sub = (role: Graded['role'], name: string, dx: number, db: number): Graded => ({
+      role, name, seed: 's1',
+      result: { checks: [{ id: 'conv_backward', title: 't', kind: 'gradient', status: 'passed', score: 1, max_score: 1, message: '', seconds: 0, cases: [{ name: 'published', hidden: false, status: 'passed', message: '', seconds: 0, comparisons: [
+        { output: 'dx', metric: 'scaled_error', value: dx, bar: 3e-5, passed: dx <= 3e-5, message: '' },
+        { output: 'db', metric: 'scaled_error', value: db, bar: 3e-5, passed: db <= 3e-5, message: '' },
+      ] }] }] } as unknown as SubmissionResult,
+    });
+    const outputs = calibrate([sub('solution', 'solution', 1e-15, 0), sub('variant', 'float32', 1e-7, 2e-8), sub('mutant', 'stride', 2, 0.5), sub('real', `${XSS_NAME}`, 4e-6, 1e-9)]);
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'dlgrade-calibration-')), 'calibration.html');
+    fs.writeFileSync(file, calibrationHtml('cnn-numpy', ['s1'], outputs, (_c, o) => (o === 'db' ? 'exact in correct code' : undefined)));
+    const page = await open(file);
+    const sections = page.locator('section.output');
+    expect(await sections.count()).toBe(2);
+    const dx = page.locator('section.output[data-output="dx"]');
+    expect(await dx.locator('circle.dot').count()).toBe(4);
+    expect(await dx.locator('line.bar').count()).toBe(1);
+    expect(await dx.locator('svg.strip').isVisible()).toBe(true);
+    // The bar sits between the variant's dot and the mutant's.
+    const xs = await dx.locator('circle.dot').evaluateAll((els) => els.map((e) => Number(e.getAttribute('cx'))));
+    const bar = Number(await dx.locator('line.bar').getAttribute('x1'));
+    expect(xs[1]).toBeLessThan(bar);
+    expect(xs[2]).toBeGreaterThan(bar);
+    expect(await dx.locator('.flag').allInnerTexts()).toEqual([expect.stringMatching(/^real hand-in .* passes at 4\.0e-6, within 10x below the bar/)]);
+    expect(await page.locator('section.output[data-output="db"]').innerText()).toContain('narrow, as the pack says: exact in correct code');
+    expect(await page.locator('script, img').count()).toBe(0);
+    await page.screenshot({ path: path.join(shots, 'calibration.png'), fullPage: true });
+    await page.close();
   });
 
   it('draws training curves and shows a traceback’s markup as text, running nothing', async () => {

@@ -65,7 +65,7 @@ describe('dlgrade grade', () => {
     const out = tmp();
     const r = await cli('grade', subs, '--assignment', 'mlp-numpy', '--out', out, '--jobs', '2', '--only', 'softmax', '--seed', 's1');
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(fs.readFileSync(path.join(out, 'gradebook.csv'), 'utf8')).toBe('submission,softmax,score,max_score,pending,errors\nalice,1,1,1,0,\nbob,0,0,1,0,\n');
+    expect(fs.readFileSync(path.join(out, 'gradebook.csv'), 'utf8')).toBe('submission,softmax,score,max_score,pending,advisories,errors\nalice,1,1,1,0,,\nbob,0,0,1,0,,\n');
     const alice = JSON.parse(fs.readFileSync(path.join(out, 'alice', 'result.json'), 'utf8'));
     expectValidResult(alice);
     expect(alice.seed).toBe('s1');

@@ -47,7 +47,7 @@ describe('dlgrade grade', () => {
     const index = fs.readFileSync(path.join(out, 'index.html'), 'utf8');
     expect(index).toContain('href="alice/report.html"');
     expect(index).toMatch(/class="rate">50%/);
-    expect(fs.readFileSync(path.join(out, 'gradebook.csv'), 'utf8')).toBe('submission,gelu_forward,gelu_backward,softmax,score,max_score,pending,errors\nalice,1,2,1,4,4,0,\nbob,0,0,0,0,4,0,\n');
+    expect(fs.readFileSync(path.join(out, 'gradebook.csv'), 'utf8')).toBe('submission,gelu_forward,gelu_backward,softmax,score,max_score,pending,advisories,errors\nalice,1,2,1,4,4,0,,\nbob,0,0,0,0,4,0,,\n');
   });
 
   it('writes only the chosen reports, and refuses an unknown one', async () => {

@@ -41,6 +41,6 @@ describe.each(packs)('sample class of %s', (name) => {
     }
     const csv = gradebookCsv(results).trim().split('\n');
     expect(csv).toHaveLength(students.length + 1);
-    expect(csv[0].split(',')).toEqual(['submission', ...pack.spec.checks.map((c) => c.id), 'score', 'max_score', 'pending', 'errors']);
+    expect(csv[0].split(',')).toEqual(['submission', ...pack.spec.checks.map((c) => c.id), 'score', 'max_score', 'pending', 'advisories', 'errors']);
   }, 300_000);
 });

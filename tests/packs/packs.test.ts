@@ -1,51 +1,43 @@
 /**
- * Every shipped pack: its solution scores full marks, its starter scores zero with a message on
- * every check, and each planted mutant fails every check it declares.
+ * Every shipped pack passes its proof (runner/pack-proof.ts, what `dlgrade pack test` runs): the
+ * solution scores full marks, the starter zero with a message on every check, each mutant fails
+ * every check it declares with a scored failure under every seed, each valid variant gets full
+ * marks on the checks it declares, and every calibrated bar keeps 100x from correct code and
+ * from caught mutants, unless the pack says why for that output.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { listPacks, loadPack, resolvePackDir } from '../../harness/spec/load.ts';
-import { deriveSubmission, loadMutants } from '../../harness/spec/mutants.ts';
-import { failing, grade } from '../helpers/grade.ts';
+import { resolvePython } from '../../harness/python/environment.ts';
+import { type PackProof, PROOF_SEEDS, provePack } from '../../harness/runner/pack-proof.ts';
+import { listPacks, loadPack } from '../../harness/spec/load.ts';
+import { testIsolation } from '../helpers/grade.ts';
 
-const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'dlgrade-packs-'));
+describe.each(listPacks())('pack %s', (name) => {
+  let proof: PackProof;
 
-describe.each(listPacks())('pack %s', (pack) => {
-  const dir = resolvePackDir(pack);
+  it('passes its proof: solution, starter, mutants, variants, margins', async () => {
+    const pack = loadPack(name);
+    const python = await resolvePython(pack.spec.python);
+    proof = await provePack(pack, { seeds: PROOF_SEEDS, jobs: 2, grading: { python, isolation: await testIsolation(python.executable) } });
+    expect(proof.problems).toEqual([]);
+  }, 900_000);
 
-  it('solution scores full marks (checks needing a GPU: skipped, their points pending)', async () => {
-    const r = await grade(pack, path.join(dir, 'solution'));
-    const needGpu = loadPack(pack).spec.checks.filter((c) => c.requires?.includes('gpu')).map((c) => c.id).sort();
-    const notPassed = r.checks.filter((c) => c.status !== 'passed');
-    expect(failing(r), notPassed.map((c) => `${c.id}: ${c.message}`).join('\n')).toEqual(needGpu);
-    for (const c of notPassed) {
-      expect(c.status).toBe('skipped');
-      expect(c.message).toMatch(/needs a runner tagged gpu; this runner has cpu \(points pending\)/);
+  it('gives the solution full marks, checks needing a GPU pending with the reason', () => {
+    const needGpu = loadPack(name).spec.checks.filter((c) => c.requires?.includes('gpu')).map((c) => c.id);
+    for (const c of proof.solution.checks) {
+      if (needGpu.includes(c.id)) expect(c.message).toMatch(/needs a runner tagged gpu; this runner has cpu \(points pending\)/);
+      else expect(c.status, `${c.id}: ${c.message}`).toBe('passed');
     }
-    expect(r.score + r.pending_score).toBe(r.max_score);
+    expect(proof.solution.score + proof.solution.pending_score).toBe(proof.solution.max_score);
   });
 
-  it('starter scores zero, every check saying why', async () => {
-    const r = await grade(pack, path.join(dir, 'starter'));
-    expect(r.score).toBe(0);
-    for (const c of r.checks) {
-      expect(c.status, c.id).not.toBe('passed');
-      expect(c.message.length, c.id).toBeGreaterThan(10);
-      expect(c.status, `${c.id}: ${c.message}`).not.toBe('timeout');
+  it('grades every mutant and every variant it declares, under each seed', () => {
+    const mutants = proof.graded.filter((g) => g.role === 'mutant');
+    // A mutant is caught by at least one of its checks losing points, never by an advisory note.
+    for (const g of mutants) for (const id of g.checks ?? []) {
+      const c = g.result.checks.find((k) => k.id === id);
+      if (c && c.status !== 'skipped') expect(c.score, `${g.name} on ${id} (seed ${g.seed})`).toBeLessThan(c.max_score);
     }
-  });
-
-  const mutants = loadMutants(dir);
-  it.each(mutants.map((m) => [m.name, m] as const))('mutant %s fails what it declares', async (_name, m) => {
-    const sub = path.join(scratch, pack, m.name);
-    deriveSubmission(path.join(dir, 'solution'), sub, m.edits);
-    const r = await grade(pack, sub, { only: m.fails });
-    expect(r.checks.map((c) => c.id).sort()).toEqual([...m.fails].sort());
-    for (const c of r.checks) {
-      expect(c.status, `${m.name} should fail ${c.id}`).not.toBe('passed');
-      expect(c.message, c.id).not.toMatch(/^$/);
-    }
+    const seeds = new Set(proof.graded.map((g) => g.seed));
+    expect(seeds.size).toBe(PROOF_SEEDS.length);
   });
 });

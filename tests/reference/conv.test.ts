@@ -15,6 +15,7 @@ import {
   testCnnBackward,
   testCnnForward,
 } from '../../reference/ops/conv.ts';
+import { findOp } from '../../reference/registry.ts';
 import { numericGradient, relError } from '../helpers/numgrad.ts';
 
 const randn = (rng: Rng, shape: number[]): Tensor => tensor(shape, rng.normals(sizeOf(shape)));
@@ -95,6 +96,13 @@ describe('conv2d_forward / conv2d_backward by hand', () => {
     expect(out.shape).toEqual([1, 16, 16, 16]);
     // Non-square input and a stride that does not divide evenly: (7 + 2 - 3)//3 + 1 = 3, (4 + 2 - 3)//3 + 1 = 2.
     expect(conv2dForward(randn(rng, [2, 7, 4, 2]), randn(rng, [3, 3, 2, 5]), randn(rng, [5]), 3, 1).shape).toEqual([2, 3, 2, 5]);
+  });
+
+  it('the ops: conv2d_output_size, and the square-image mistake that takes the width from the height', () => {
+    const args = { input_size: tensor([4], [5, 11, 9, 2], 'int64'), kernel_size: scalar(3), filters: scalar(7), stride: scalar(3), padding: scalar(1) };
+    // (11 + 2 - 3)//3 + 1 = 4 and (9 + 2 - 3)//3 + 1 = 3.
+    expect(Array.from(findOp('conv2d_output_size')!.run(args).size.data)).toEqual([5, 4, 3, 7]);
+    expect(Array.from(findOp('conv2d_output_size_from_height')!.run(args).size.data)).toEqual([5, 4, 4, 7]);
   });
 
   it('the published forward case has the expected shape and corner value', () => {

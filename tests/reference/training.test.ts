@@ -26,6 +26,15 @@ describe('accuracy', () => {
   });
 });
 
+describe('difference', () => {
+  it('is a - b elementwise, and refuses shapes that differ', () => {
+    const out = run('difference', { a: tensor([2, 2], [1, 2.5, -3, 0]), b: tensor([2, 2], [0.5, 2.5, 1, -1]) }).out;
+    expect(out.shape).toEqual([2, 2]);
+    expect(Array.from(out.data)).toEqual([0.5, 0, -4, 1]);
+    expect(() => run('difference', { a: tensor([2], [1, 2]), b: tensor([3], [1, 2, 3]) })).toThrow(/shapes/);
+  });
+});
+
 describe('rescale and tiny_net_forward', () => {
   it('rescale maps pixels to [0, 1] with scale 1/255', () => {
     const out = run('rescale', { x: tensor([3], [0, 51, 255], 'uint8'), scale: scalar(1 / 255) }).out;

@@ -1,12 +1,14 @@
 from lib.cnn.layer_utils import MaxPoolingLayer
 
-from dlgrade_probe import returned
+from dlgrade_probe import Outputs, returned
 
 
 def run(inputs):
     layer = MaxPoolingLayer(int(inputs["pool_size"]), int(inputs["stride"]), "maxpool")
-    out = returned(layer.forward(inputs["x"]), "MaxPoolingLayer.forward")
-    result = {"out": out}
+    out = Outputs()
+    with out.step("forward"):
+        out["out"] = returned(layer.forward(inputs["x"]), "MaxPoolingLayer.forward")
     if "dout" in inputs:
-        result["dx"] = layer.backward(inputs["dout"])
-    return result
+        with out.step("backward"):
+            out["dx"] = layer.backward(inputs["dout"])
+    return out

@@ -9,7 +9,7 @@ def run(inputs):
     layer.params = {"adam_fc_w": inputs["w"].copy()}
     layer.grads = {"adam_fc_w": inputs["dw"].copy()}
     opt = Adam(net, lr=float(inputs["lr"]), beta1=float(inputs["beta1"]), beta2=float(inputs["beta2"]),
-               t=int(inputs["t"]), eps=float(inputs["eps"]))
+               t=int(inputs["t"]), eps=float(inputs["eps"]), weight_decay=float(inputs["weight_decay"]))
     opt.mt = {"adam_fc_w": inputs["m"].copy()}
     opt.vt = {"adam_fc_w": inputs["v"].copy()}
     opt.step()

@@ -1,13 +1,17 @@
 from lib.mlp.layer_utils import gelu
 
+from dlgrade_probe import Outputs
+
 
 def run(inputs):
     layer = gelu(name="gelu")
-    out = layer.forward(inputs["x"])
-    result = {"out": out}
+    out = Outputs()
+    with out.step("forward"):
+        out["out"] = layer.forward(inputs["x"])
     if "dout" in inputs:
-        result["dx"] = layer.backward(inputs["dout"])
-    return result
+        with out.step("backward"):
+            out["dx"] = layer.backward(inputs["dout"])
+    return out
 
 
 def forward(inputs):

@@ -1,14 +1,18 @@
 from lib.mlp.fully_conn import TestFCGeLU
 
-from dlgrade_probe import assign_by_shape, grads_of
+from dlgrade_probe import Outputs, assign_by_shape, grads_of
 
 
 def run(inputs):
     net = TestFCGeLU()
     chosen = assign_by_shape(net, {"w": inputs["w"], "b": inputs["b"]})
-    out = net.forward(inputs["x"])
-    dx = net.backward(inputs["dout"])
-    return {"out": out, "dx": dx, **grads_of(net, chosen)}
+    out = Outputs()
+    with out.step("forward"):
+        out["out"] = net.forward(inputs["x"])
+    with out.step("backward"):
+        out["dx"] = net.backward(inputs["dout"])
+        out.update(grads_of(net, chosen))
+    return out
 
 
 def forward(inputs):
