@@ -10,7 +10,7 @@ import path from 'node:path';
 import { zipSync } from 'fflate';
 import { parse } from 'yaml';
 import type { Status, SubmissionResult } from '../results/types.ts';
-import { type Edit, deriveSubmission, loadMutants } from '../spec/mutants.ts';
+import { type Edit, deriveSubmission, loadMutants, loadVariants } from '../spec/mutants.ts';
 import { REPO_ROOT, resolvePackDir } from '../spec/load.ts';
 import type { Limits } from '../spec/types.ts';
 
@@ -44,6 +44,8 @@ export interface SampleStudent {
   expect: 'full' | 'zero' | Expectation;
   from: 'solution' | 'starter';
   mutant?: string;
+  /** A correct alternative from the pack's variants/variants.yaml, applied like a mutant. */
+  variant?: string;
   edits?: Edit[];
   /** Symbolic links to make in the folder (path inside it, target as written). */
   links?: { path: string; target: string }[];
@@ -95,10 +97,15 @@ export function materializeClassFile(file: string, dir: string, pack?: string): 
   const doc = loadClassFile(file);
   const packDir = resolvePackDir(pack ?? doc.pack ?? path.basename(file, '.yaml'));
   const mutants = new Map(loadMutants(packDir).map((m) => [m.name, m]));
+  const variants = new Map(loadVariants(packDir).map((v) => [v.name, v]));
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
   for (const s of doc.students) {
-    const edits = [...(s.mutant ? mutantEdits(mutants, s.mutant) : []), ...(s.edits ?? [])];
+    const edits = [
+      ...(s.mutant ? namedEdits(mutants, 'mutant', s.mutant) : []),
+      ...(s.variant ? namedEdits(variants, 'variant', s.variant) : []),
+      ...(s.edits ?? []),
+    ];
     const folder = path.join(dir, s.name);
     deriveSubmission(path.join(packDir, s.from), folder, edits);
     for (const l of s.links ?? []) {
@@ -137,9 +144,9 @@ function zipFolder(folder: string, top: string | undefined, extra: ZipEntry[]): 
   return zipSync(files, { level: 6 });
 }
 
-function mutantEdits(mutants: Map<string, { edits: Edit[] }>, name: string): Edit[] {
-  const m = mutants.get(name);
-  if (!m) throw new Error(`sample class: no mutant named ${name}`);
+function namedEdits(known: Map<string, { edits: Edit[] }>, what: string, name: string): Edit[] {
+  const m = known.get(name);
+  if (!m) throw new Error(`sample class: no ${what} named ${name}`);
   return m.edits;
 }
 

@@ -1,6 +1,7 @@
 /**
- * Planted bugs (mutants/mutants.yaml) and the other derived submissions the tests and the demo
- * use: the solution or the starter with textual edits applied. One mechanism for both.
+ * Planted bugs (mutants/mutants.yaml), correct alternatives (variants/variants.yaml) and the other
+ * derived submissions the tests and the demo use: the solution or the starter with textual edits
+ * applied. One mechanism for all.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -26,6 +27,21 @@ export function loadMutants(packDir: string): Mutant[] {
   if (!fs.existsSync(file)) return [];
   const doc = parse(fs.readFileSync(file, 'utf8')) as { mutants?: Mutant[] };
   return doc?.mutants ?? [];
+}
+
+/** A correct alternative to the solution: the solution with edits, passing every check in `passes`. */
+export interface Variant {
+  name: string;
+  description: string;
+  passes: string[];
+  edits: Edit[];
+}
+
+export function loadVariants(packDir: string): Variant[] {
+  const file = path.join(packDir, 'variants', 'variants.yaml');
+  if (!fs.existsSync(file)) return [];
+  const doc = parse(fs.readFileSync(file, 'utf8')) as { variants?: Variant[] };
+  return doc?.variants ?? [];
 }
 
 /** Copies `from` to `to` and applies the edits; an edit whose text is not found is an error. */
