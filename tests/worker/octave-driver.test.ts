@@ -35,6 +35,22 @@ const SUBMISSION: Record<string, string> = {
   'spin.m': 'function y = spin()\n  y = 0;\n  while true\n    y = y + 1;\n  end\nend\n',
   'hog.m': 'function y = hog()\n  y = zeros(1e6, 1e6);\nend\n',
   'unparsable.m': 'function y = unparsable(x)\n  y = = x;\nend\n',
+  'messy.m': [
+    'function y = messy()',
+    '  % Changes everything the driver itself depends on, then returns.',
+    '  clear all',
+    '  clear functions',
+    '  cd(\'/\');',
+    '  addpath(tempdir());',
+    '  warning(\'on\', \'all\');',
+    '  warning(\'error\', \'Octave:nonconformant-args\');',
+    '  more on',
+    '  y = 1;',
+    'end',
+    '',
+  ].join('\n'),
+  'leaver.m': 'function y = leaver()\n  exit(3);\n  y = 0;\nend\n',
+  'hook.m': 'function y = hook()\n  atexit(\'spin\');\n  y = 1;\nend\n',
   'jsonencode.m': 'function s = jsonencode(varargin)\n  s = \'not json\';\nend\n',
   'numel.m': 'function n = numel(varargin)\n  n = 0;\nend\n',
   'fopen.m': 'function fid = fopen(varargin)\n  fid = -1;\nend\n',
@@ -52,6 +68,9 @@ const PROBES: Record<string, string> = {
   'probe_hog.m': 'function out = probe_hog(in)\n  out.y = hog();\nend\n',
   'probe_unparsable.m': 'function out = probe_unparsable(in)\n  out.y = unparsable(1);\nend\n',
   'probe_text.m': 'function out = probe_text(in)\n  out.codes = double(in.device);\n  out.cwd_is_submission = strcmp(pwd(), in.where);\nend\n',
+  'probe_messy.m': 'function out = probe_messy(in)\n  out.y = messy();\nend\n',
+  'probe_leaver.m': 'function out = probe_leaver(in)\n  out.y = leaver();\nend\n',
+  'probe_hook.m': 'function out = probe_hook(in)\n  out.y = hook();\nend\n',
   'probe_bad.m': [
     'function out = probe_bad(in)',
     '  switch in.what',
@@ -189,6 +208,25 @@ describeOctave('the Octave driver', () => {
     expect(reply!.error!.traceback).toContain('>>>   y = = x;');
   });
 
+  it('puts back what the student\'s code changed: workspace, current folder, path, warnings', async () => {
+    const stderrBefore = driver.stderr.length;
+    const messy = await run('messy', {});
+    expect(messy.reply?.ok, JSON.stringify(messy.reply?.error)).toBe(true);
+    const t = await run('text', {}, { device: 'cpu', where: fs.realpathSync(layout.submission) });
+    expect(t.reply?.ok, JSON.stringify(t.reply?.error)).toBe(true);
+    expect(readNpy(t.reply!.outputs!.cwd_is_submission).data[0]).toBe(1);
+    const after = await run('twice', { x: input('x', tensor([], [5])) });
+    expect(readNpy(after.reply!.outputs!.y).data[0]).toBe(10);
+    // Their warning('on', 'all') is undone: adding the submission again warns of no shadowing.
+    expect(driver.stderr.slice(stderrBefore)).not.toMatch(/shadows a built-in function/);
+  });
+
+  it('turns exit() in student code into an error, and lives on', async () => {
+    const { reply } = await run('leaver', {});
+    expect(reply!.error).toMatchObject({ kind: 'exception', message: 'the code called exit(): a function must return its result, not end Octave' });
+    expect((await run('twice', { x: input('x', tensor([], [1])) })).reply?.ok).toBe(true);
+  });
+
   it('refuses system() from student code, and goes on', async () => {
     const { reply } = await run('shell', {});
     expect(reply!.error!.kind).toBe('exception');
@@ -246,6 +284,8 @@ describeOctave('the Octave driver', () => {
     (d.proc.stdio[3] as Writable).write('{ not json\n');
     const { reply } = await d.run(probe('twice'), { x: input('x', tensor([], [3])) }, path.join(layout.outputs, `r${runs++}`));
     expect(reply?.ok).toBe(true);
+    // A hook the student left behind that would never end: exit does not run it.
+    expect((await d.run(probe('hook'), {}, path.join(layout.outputs, `r${runs++}`))).reply?.ok).toBe(true);
     const started = Date.now();
     d.send({ type: 'exit' });
     await d.exited;

@@ -186,11 +186,13 @@ function [outputs, problem, timing] = run_probe (msg, ctx)
     return;
   end
   t1 = time ();
+  if (! any (strcmp (probe_dir, strsplit (path (), pathsep))))
+    addpath (probe_dir);  % for good: the probes may share helpers beside them
+  end
+  % Taken after the probes' folder is in: a path that differs from it afterwards is set again
+  % whole, which costs tens of milliseconds (every folder's PKG_ADD runs again).
   saved = struct ('path', path (), 'cwd', ctx.here, 'warning', warning ());
   saved.added = ctx.folders;
-  if (! any (strcmp (probe_dir, strsplit (path (), pathsep))))
-    addpath (probe_dir);  % the probes may share helpers beside them
-  end
   failure = [];
   try
     enter_student (ctx, saved.added);
