@@ -277,6 +277,31 @@ describeOctave('the Octave driver', () => {
     }
   });
 
+  it('answers a warm-up at once and a selfcheck with an error, so the grader never waits on either', async () => {
+    const outdir = path.join(layout.outputs, `r${runs++}`);
+    driver.send({ type: 'run', id: 901, nonce: 'w', probe: probe('spin'), inputs: {}, outdir, entry: 'warm_up' });
+    expect(await driver.next(5000)).toMatchObject({ type: 'result', id: 901, nonce: 'w', ok: true, outputs: {} });
+    driver.send({ type: 'selfcheck', id: 902, nonce: 's', probe: probe('twice'), inputs: {}, directions: {}, output: 'y', dout: 'y', h: 1e-6 });
+    const r = await driver.next(5000);
+    expect(r).toMatchObject({ id: 902, nonce: 's', ok: false, error: { kind: 'exception', message: expect.stringMatching(/does not answer selfcheck requests/) } });
+  });
+
+  it('puts each --path folder of the submission on the path, first to last', async () => {
+    fs.mkdirSync(path.join(layout.submission, 'lib', 'more'), { recursive: true });
+    fs.writeFileSync(path.join(layout.submission, 'lib', 'helper_in_lib.m'), 'function y = helper_in_lib(x)\n  y = x + 1;\nend\n');
+    fs.writeFileSync(path.join(layout.submission, 'lib', 'more', 'helper_in_lib.m'), 'function y = helper_in_lib(x)\n  y = x + 100;\nend\n');
+    fs.writeFileSync(probe('lib'), 'function out = probe_lib(in)\n  out.y = helper_in_lib(in.x);\nend\n');
+    const d = new OctaveDriver(driverCommand(path.join(layout.grader, 'driver.m'), layout.submission, ['.', 'lib', 'lib/more']), { cwd: layout.submission });
+    try {
+      expect((await d.next(60_000))?.type).toBe('hello');
+      const { reply } = await d.run(probe('lib'), { x: input('x', tensor([], [1])) }, path.join(layout.outputs, `r${runs++}`));
+      expect(reply?.ok, JSON.stringify(reply?.error)).toBe(true);
+      expect(readNpy(reply!.outputs!.y).data[0]).toBe(2);
+    } finally {
+      await d.close();
+    }
+  }, 90_000);
+
   it('ignores lines that are not requests, and exits at once when asked', async () => {
     const d = OctaveDriver.start(layout);
     expect((await d.next(60_000))?.type).toBe('hello');

@@ -30,6 +30,9 @@ function dlgrade_main (args, here)
       exit_now ();
     elseif (strcmp (msg.type, 'run'))
       reply (rep, run_request (msg, ctx));
+    elseif (strcmp (msg.type, 'selfcheck'))
+      % Answered, not ignored: the grader would otherwise wait out the check's time limit.
+      reply (rep, refused_request (msg, 'the Octave driver does not answer selfcheck requests (derivatives of the student''s own forward)'));
     end
   end
 end
@@ -147,14 +150,32 @@ end
 % ---------------------------------------------------------------------------------------------
 % Running a probe
 
-function answer = run_request (msg, ctx)
-  started = time ();
+function answer = result_head (msg)
   answer = struct ('type', 'result', 'id', [], 'nonce', '');
   if (isfield (msg, 'id'))
     answer.id = msg.id;
   end
   if (isfield (msg, 'nonce'))
     answer.nonce = msg.nonce;
+  end
+end
+
+function answer = refused_request (msg, why)
+  answer = result_head (msg);
+  answer.ok = false;
+  answer.error = grader_problem (why);
+  answer.seconds = 0;
+end
+
+function answer = run_request (msg, ctx)
+  started = time ();
+  answer = result_head (msg);
+  if (isfield (msg, 'entry') && strcmp (msg.entry, 'warm_up'))
+    % Untimed device start-up before a timed run: an Octave probe has nothing to warm.
+    answer.ok = true;
+    answer.outputs = struct ();
+    answer.seconds = time () - started;
+    return;
   end
   [outputs, problem, timing] = run_probe (msg, ctx);
   if (isempty (problem))

@@ -26,12 +26,15 @@
 %            "seconds":S,"timing":{"arrays":A,"load":0,"run":R}}
 %        or {"type":"result","id":N,"nonce":"hex","ok":false,"seconds":S,
 %            "error":{"kind":"exception"|"import"|"bad-output"|"memory","message":M,"traceback":T}}
-%   request {"type":"exit"}                                                  ends the process at once
+%   request {"type":"run",...,"entry":"warm_up"}     answered ok with no outputs (nothing to warm)
+%   request {"type":"selfcheck",...}                answered with an error: not supported here
+%   request {"type":"exit"}                         ends the process at once
 %
 % A probe is a function file `function out = probe_x(in)`: `in` holds the inputs by name, `out`
 % the outputs by name, each a real numeric or logical array. Arrays cross as .npy files (see
 % dlgrade_npy_read.m and dlgrade_npy_write.m for how numpy's shapes map onto Octave's). The
 % traceback holds only the student's frames (files under the submission), each with file and line.
+% Outputs always travel as files: unlike the Python driver, none come inline in the reply.
 %
 % Name lookup. Octave looks a name up in the current folder first, then on the path, and only
 % then among its built-ins, so a student's jsonencode.m or numel.m would otherwise replace what
