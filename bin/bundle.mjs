@@ -24,7 +24,10 @@ const LAZY = ['mathjs'];
  * JSON Schemas compiled at build time (ajv's standalone code) with the options the code compiles
  * them with: compiling the pack schema at start-up took longer than the rest of a cached re-run.
  */
-const PRECOMPILED = [{ schema: path.join(ROOT, 'harness', 'spec', 'assignment.schema.json'), options: { allErrors: true, strict: false } }];
+const PRECOMPILED = [
+  { schema: path.join(ROOT, 'harness', 'spec', 'assignment.schema.json'), options: { allErrors: true, strict: false } },
+  { schema: path.join(ROOT, 'harness', 'results', 'result.schema.json'), options: { allErrors: false, strict: false, validateFormats: false } },
+];
 
 /** The CLI's module: from the bundle when it can be had, else through tsx. */
 export async function loadCli() {

@@ -7,8 +7,8 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fmt } from '../harness/checks/compare.ts';
-import type { Comparison } from '../harness/checks/compare.ts';
+import { fmt } from '../harness/results/format.ts';
+import type { Comparison } from '../harness/results/types.ts';
 import type { CaseResult, CheckResult, Status, SubmissionResult } from '../harness/results/types.ts';
 import { heatmapView, plotViews } from './plots.ts';
 import type { PlotView } from './plots.ts';

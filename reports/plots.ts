@@ -3,8 +3,8 @@
  * so the pictures need no script, no library and no network. Every value leaving this file is a
  * number or a string the templates escape.
  */
-import { fmt } from '../harness/checks/compare.ts';
-import type { Detail } from '../harness/checks/compare.ts';
+import { fmt } from '../harness/results/format.ts';
+import type { Detail } from '../harness/results/types.ts';
 import type { Curve } from '../harness/results/types.ts';
 
 const round1 = (x: number) => Math.round(x * 10) / 10;

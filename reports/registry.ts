@@ -1,6 +1,8 @@
 /**
- * Which reporters exist, and writing a chosen set of them: per submission into its folder, per
- * batch into the output folder. The CLI only names them.
+ * Which reporters exist, and the one way every output is written: per submission into its
+ * folder (or, for `check --json FILE` and the like, to a file the user names), per batch into the
+ * output folder. `check`, `grade` and `merge` all write through here; the names are the type of
+ * the `--reports` option.
  */
 import path from 'node:path';
 import type { SubmissionResult } from '../harness/results/types.ts';
@@ -15,39 +17,56 @@ import { markdownReporter } from './markdown.ts';
 import type { BatchEntry, BatchReporter, ReportOptions, SubmissionReporter } from './reporter.ts';
 import { textReporter } from './terminal.ts';
 
-export const SUBMISSION_REPORTERS: SubmissionReporter[] = [jsonReporter, gradescopeReporter, junitReporter, markdownReporter, htmlReporter, textReporter];
-export const BATCH_REPORTERS: BatchReporter[] = [indexReporter, gradebookReporter];
+export const SUBMISSION_REPORTERS = {
+  json: jsonReporter,
+  gradescope: gradescopeReporter,
+  junit: junitReporter,
+  markdown: markdownReporter,
+  html: htmlReporter,
+  text: textReporter,
+} as const satisfies Record<string, SubmissionReporter>;
+
+export const BATCH_REPORTERS = {
+  index: indexReporter,
+  gradebook: gradebookReporter,
+} as const satisfies Record<string, BatchReporter>;
+
+export type SubmissionReportName = keyof typeof SUBMISSION_REPORTERS;
+export type BatchReportName = keyof typeof BATCH_REPORTERS;
+export type ReportName = SubmissionReportName | BatchReportName;
+
+export const REPORT_NAMES = [...Object.keys(SUBMISSION_REPORTERS), ...Object.keys(BATCH_REPORTERS)] as ReportName[];
 /** What `grade` writes unless told otherwise (report.txt only on request). */
-export const DEFAULT_REPORTS = ['json', 'gradescope', 'junit', 'markdown', 'html', 'index', 'gradebook'];
+export const DEFAULT_REPORTS: ReportName[] = ['json', 'gradescope', 'junit', 'markdown', 'html', 'index', 'gradebook'];
 
-export class UnknownReportError extends Error {}
+export const isReportName = (s: string): s is ReportName => (REPORT_NAMES as string[]).includes(s);
+export const isSubmissionReport = (s: ReportName): s is SubmissionReportName => s in SUBMISSION_REPORTERS;
+export const isBatchReport = (s: ReportName): s is BatchReportName => s in BATCH_REPORTERS;
 
-export function parseReports(list: string): string[] {
-  const names = list.split(',').map((s) => s.trim()).filter(Boolean);
-  const known = [...SUBMISSION_REPORTERS, ...BATCH_REPORTERS].map((r) => r.name);
-  const unknown = names.filter((n) => n !== 'all' && !known.includes(n));
-  if (unknown.length) throw new UnknownReportError(`unknown report ${unknown.map((u) => `"${u}"`).join(', ')} (known: ${known.join(', ')}, all)`);
-  return names.includes('all') ? known : names;
+/** The file a submission reporter writes in the submission's output folder. */
+export const submissionFile = (name: SubmissionReportName) => SUBMISSION_REPORTERS[name].file;
+export const batchFile = (name: BatchReportName) => BATCH_REPORTERS[name].file;
+
+/** One submission output, to a file of the caller's choosing. */
+export function writeSubmissionReport(name: SubmissionReportName, file: string, r: SubmissionResult, opts: ReportOptions = {}) {
+  // Made again from result.json at will: no need to wait for the disk.
+  writeAtomic(file, SUBMISSION_REPORTERS[name].render(r, opts), { durable: false });
 }
 
 /** Writes the chosen outputs of one submission into `dir`; returns reporter name → file name. */
-export function writeSubmissionReports(dir: string, r: SubmissionResult, names: string[], opts: ReportOptions = {}): Record<string, string> {
-  const files: Record<string, string> = {};
-  for (const rep of SUBMISSION_REPORTERS) {
-    if (!names.includes(rep.name)) continue;
-    // Made again from result.json at will: no need to wait for the disk.
-    writeAtomic(path.join(dir, rep.file), rep.render(r, opts), { durable: false });
-    files[rep.name] = rep.file;
+export function writeSubmissionReports(dir: string, r: SubmissionResult, names: readonly ReportName[], opts: ReportOptions = {}): Partial<Record<SubmissionReportName, string>> {
+  const files: Partial<Record<SubmissionReportName, string>> = {};
+  for (const name of names.filter(isSubmissionReport)) {
+    writeSubmissionReport(name, path.join(dir, submissionFile(name)), r, opts);
+    files[name] = submissionFile(name);
   }
   return files;
 }
 
-export function writeBatchReports(outDir: string, entries: BatchEntry[], names: string[], opts: ReportOptions = {}): string[] {
-  const written: string[] = [];
-  for (const rep of BATCH_REPORTERS) {
-    if (!names.includes(rep.name)) continue;
-    writeAtomic(path.join(outDir, rep.file), rep.render(entries, opts), { durable: false });
-    written.push(rep.file);
-  }
-  return written;
+/** Writes the chosen outputs of a batch into `outDir`; returns the files written. */
+export function writeBatchReports(outDir: string, entries: BatchEntry[], names: readonly ReportName[], opts: ReportOptions = {}): string[] {
+  return names.filter(isBatchReport).map((name) => {
+    writeAtomic(path.join(outDir, batchFile(name)), BATCH_REPORTERS[name].render(entries, opts), { durable: false });
+    return batchFile(name);
+  });
 }

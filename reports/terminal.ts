@@ -6,22 +6,22 @@ import type { CheckResult, SubmissionResult } from '../harness/results/types.ts'
 import type { SubmissionReporter } from './reporter.ts';
 import { cacheNote } from './text.ts';
 
-const useColor = () => !!process.stdout.isTTY && !process.env.NO_COLOR;
-// Set while a report is written to a file, where escape codes would be noise.
-let colorOff = false;
-const paint = (code: string, s: string) => (useColor() && !colorOff ? `\x1b[${code}m${s}\x1b[0m` : s);
+/** Colour for a terminal that shows it; never in a file, where escape codes would be noise. */
+export const terminalColor = () => !!process.stdout.isTTY && !process.env.NO_COLOR;
+type Paint = (code: string, s: string) => string;
+const painter = (color: boolean): Paint => (code, s) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
 const MARK: Record<string, string> = { passed: '✓', failed: '✗', error: '!', timeout: '⏱', skipped: '-' };
 const COLOR: Record<string, string> = { passed: '32', failed: '31', error: '31', timeout: '33', skipped: '90' };
 
 const pts = (x: number) => (Number.isInteger(x) ? String(x) : x.toFixed(2));
 
-export function formatCheckLine(c: CheckResult): string {
+export function formatCheckLine(c: CheckResult, paint: Paint = painter(false)): string {
   const mark = paint(COLOR[c.status], MARK[c.status]);
   const score = `${pts(c.score)}/${pts(c.max_score)}`.padStart(7);
   return `  ${mark} ${score}  ${c.id.padEnd(24)} ${c.title}`;
 }
 
-export function formatDetails(c: CheckResult): string[] {
+export function formatDetails(c: CheckResult, paint: Paint = painter(false)): string[] {
   if (c.status === 'passed') return [];
   const lines = [`  ${paint(COLOR[c.status], c.status.toUpperCase())} ${c.id}: ${c.title}`];
   for (const k of c.cases.filter((x) => x.status !== 'passed')) {
@@ -32,15 +32,16 @@ export function formatDetails(c: CheckResult): string[] {
   return lines;
 }
 
-export function formatSubmission(r: SubmissionResult): string {
+export function formatSubmission(r: SubmissionResult, color = false): string {
+  const paint = painter(color);
   const out: string[] = [];
   out.push(`${r.assignment} — ${r.submission}`);
   const env = r.environment;
   const mods = Object.entries(env.modules).map(([k, v]) => `${k} ${v}`).join(', ');
   out.push(paint('90', `Python ${env.python ?? '?'} (${env.executable ?? '?'})${mods ? `, ${mods}` : ''}; seed ${r.seed}; sandbox: ${env.sandbox}`));
   out.push('');
-  out.push(...r.checks.map(formatCheckLine));
-  const details = r.checks.flatMap(formatDetails);
+  out.push(...r.checks.map((c) => formatCheckLine(c, paint)));
+  const details = r.checks.flatMap((c) => formatDetails(c, paint));
   if (details.length) out.push('', ...details);
   if (r.errors.length) out.push('', ...r.errors.map((e) => `  note: ${e}`));
   if (r.notes?.length) out.push('', ...r.notes.map((n) => paint('90', `  ${n}`)));
@@ -51,19 +52,9 @@ export function formatSubmission(r: SubmissionResult): string {
   return out.join('\n');
 }
 
-/** The same report as plain text, for a file (report.txt). */
-export function plainSubmission(r: SubmissionResult): string {
-  colorOff = true;
-  try {
-    return formatSubmission(r) + '\n';
-  } finally {
-    colorOff = false;
-  }
-}
-
 export const textReporter: SubmissionReporter = {
   name: 'text',
   file: 'report.txt',
   describe: 'the terminal report as plain text',
-  render: (r) => plainSubmission(r),
+  render: (r) => formatSubmission(r) + '\n',
 };

@@ -1,5 +1,5 @@
 /** Words and numbers every text-like report shares, so they all say the same thing. */
-import { fmt } from '../harness/checks/compare.ts';
+import { fmt } from '../harness/results/format.ts';
 import type { CaseResult, CheckResult, Status, SubmissionResult } from '../harness/results/types.ts';
 
 export const pts = (x: number) => (Number.isInteger(x) ? String(x) : x.toFixed(2));

@@ -5,9 +5,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import type { AnswerSpec } from '../spec/types.ts';
+import type { CaseResult } from '../results/types.ts';
+import type { AnswerSpec, CaseSpec, CheckSpec } from '../spec/types.ts';
 import { Rng } from '../tensor/random.ts';
 import { type Tensor, scalar, tensor } from '../tensor/tensor.ts';
+import type { Values } from './expect.ts';
+import { buildInputs } from './inputs.ts';
+import { caseResult, judged } from './verdict.ts';
 
 // mathjs takes seconds to load: only packs with expression answers pay for it.
 type MathJs = { evaluate(expr: string): unknown; compile(expr: string): { evaluate(scope: object): unknown } };
@@ -111,4 +115,53 @@ export function evaluateExpression(text: string, variable: string, points: Float
     values[i] = v;
   }
   return tensor([points.length], values);
+}
+
+/**
+ * The submission's answers, read once before any of the student's code runs (it could replace
+ * the file later with something that hangs or floods whoever reads it). A missing or broken file
+ * is kept as the error every answer case then reports.
+ */
+export function loadAnswers(submission: string, file?: string): Record<string, unknown> | AnswerError {
+  try {
+    return readAnswers(submission, file);
+  } catch (e) {
+    if (e instanceof AnswerError) return e;
+    throw e;
+  }
+}
+
+/** One answer case: the student's answer as an array, judged like any output. */
+export async function judgeAnswerCase(check: CheckSpec, c: CaseSpec, answers: Record<string, unknown> | AnswerError, seed: string): Promise<CaseResult> {
+  const t0 = Date.now();
+  const spec = check.answer!;
+  const inputs = buildInputs(check, c, seed);
+  let got: Values;
+  let points: Float64Array | undefined;
+  try {
+    if (answers instanceof AnswerError) throw answers;
+    const raw = answers[spec.key];
+    const arithmetic = typeof raw === 'string' && Number.isNaN(Number(raw));
+    if (spec.type === 'expression' || (spec.type !== 'yesno' && arithmetic)) await loadExpressionEngine();
+    if (spec.type === 'expression') {
+      // The reference expressions are evaluated at the same seeded points as the answer.
+      const at = expressionPoints(spec, seed);
+      points = at;
+      (spec.equals ?? []).forEach((e, i) => { inputs[i === 0 ? 'expected' : `expected_${i}`] = evaluateExpression(e, spec.variable ?? 'x', at, 'reference'); });
+      got = { answer: answerValue(spec, raw, at) };
+    } else {
+      got = { answer: answerValue(spec, raw) };
+    }
+  } catch (e) {
+    if (e instanceof AnswerError) return caseResult(c, 'failed', e.message, (Date.now() - t0) / 1000);
+    throw e;
+  }
+  const result = judged(check, c, inputs, got, (Date.now() - t0) / 1000);
+  if (points && result.status === 'failed') {
+    // An expression is wrong at some values of its variable: say which.
+    const x = spec.variable ?? 'x';
+    const wrong = result.comparisons.flatMap((k) => (k.passed || !k.worst ? [] : [points![k.worst.index[0]]]));
+    if (wrong.length) result.message += ` (it disagrees with the reference at ${x} = ${wrong.map((v) => v.toFixed(4)).join(', ')})`;
+  }
+  return result;
 }

@@ -4,48 +4,9 @@
  * the difference gives it away, the likely mistake.
  */
 import type { ComparisonSpec } from '../spec/types.ts';
+import { fmt } from '../results/format.ts';
+import { type Comparison, type Detail, DETAIL_TOP, HEATMAP_MAX, type Metric, type Worst } from '../results/types.ts';
 import { type Tensor, unravel } from '../tensor/tensor.ts';
-
-export type Metric = 'rel_error' | 'abs_error' | 'sum_abs' | 'rel_or_abs';
-
-export interface Worst {
-  index: number[];
-  expected: number;
-  got: number;
-  error: number;
-}
-
-/**
- * Where a failed output differs, for reports that draw it: the few worst elements and a small
- * map of the relative error. Only failed comparisons carry one, so results stay small.
- */
-export interface Detail {
-  shape: number[];
-  /** Up to DETAIL_TOP elements, worst first, under the comparison's metric. */
-  top: Worst[];
-  /**
-   * rel_error per cell, row-major, to one significant digit; a non-finite element counts as 1 (the
-   * largest rel_error a finite pair can have). Large outputs are reduced by taking each block's
-   * maximum, so one bad element still shows.
-   */
-  heatmap?: { rows: number; cols: number; rel_error: number[]; note: string };
-}
-
-export const DETAIL_TOP = 5;
-export const HEATMAP_MAX = 32;
-
-export interface Comparison {
-  output: string;
-  /** 'property' for laws such as dropout statistics, checked without an expected array. */
-  metric: Metric | 'property';
-  /** The measured error; null when the shapes differ or nothing comparable came back. */
-  value: number | null;
-  bar: number;
-  passed: boolean;
-  worst?: Worst;
-  detail?: Detail;
-  message: string;
-}
 
 export const relError = (x: number, y: number): number => Math.abs(x - y) / Math.max(1e-8, Math.abs(x) + Math.abs(y));
 
@@ -84,12 +45,6 @@ export function measure(got: Tensor, expected: Tensor, metric: Metric, absBar = 
   return { value, worst };
 }
 
-export const fmt = (v: number): string => {
-  if (!Number.isFinite(v)) return String(v);
-  if (v === 0) return '0';
-  const a = Math.abs(v);
-  return a >= 1e-3 && a < 1e5 ? String(Number(v.toPrecision(6))) : v.toExponential(2).replace('e+', 'e');
-};
 const shapeStr = (s: number[]) => `(${s.join(', ')}${s.length === 1 ? ',' : ''})`;
 
 /**
@@ -106,7 +61,7 @@ export function compareOutput(
   const { metric, bar, absBar } = metricOf(spec);
   const label = spec.label ?? name;
   const base = { output: label, metric, bar };
-  if (!got) return { ...base, value: null, passed: false, message: `${label}: nothing was returned` };
+  if (!got) return { ...base, value: null, passed: false, message: `${label}: ${spec.missing ?? 'nothing was returned'}` };
   const primary = expected[0];
   if (got.shape.join() !== primary.shape.join()) {
     let hint = '';

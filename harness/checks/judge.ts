@@ -4,7 +4,8 @@
  */
 import type { CheckSpec } from '../spec/types.ts';
 import type { Tensor } from '../tensor/tensor.ts';
-import { type Comparison, compareOutput } from './compare.ts';
+import type { Comparison } from '../results/types.ts';
+import { compareOutput } from './compare.ts';
 import { StudentValueError, type Values, runSteps } from './expect.ts';
 import { PROPERTIES } from './properties.ts';
 
@@ -20,20 +21,29 @@ export function judgeCase(check: CheckSpec, inputs: Values, got: Values, precomp
     return [{ output: 'returned value', metric: 'property', value: null, bar: 0, passed: false, message: `what your code returned cannot be used: ${e.message}` }];
   }
 
-  if (check.kind === 'property' || check.kind === 'train') {
-    return (check.properties ?? []).map((p) => {
-      const args: Record<string, Tensor | number | boolean | string> = {};
-      for (const [k, v] of Object.entries(p.args ?? {})) args[k] = typeof v === 'string' && env[v] ? env[v] : v;
-      const missing = Object.entries(p.args ?? {}).find(([k, v]) => typeof v === 'string' && v.startsWith('got.') && !env[v]);
-      const outcome = missing
-        ? { passed: false, message: `${String(missing[1]).slice(4)}: nothing was returned` }
-        : PROPERTIES[p.assert](args);
-      const message = outcome.passed || !p.say ? outcome.message : `${outcome.message} — ${p.say}`;
-      const measured = 'value' in outcome && outcome.value !== undefined ? { value: outcome.value, bar: outcome.bar ?? 0 } : { value: null, bar: 0 };
-      return { output: typeof args.label === 'string' ? args.label : p.assert, metric: 'property', ...measured, passed: outcome.passed, message };
-    });
-  }
+  const laws = propertiesOf(check, env);
+  if (check.kind === 'property' || check.kind === 'train') return laws;
 
+  // A compare check may state properties too: what its outputs must be that no single array
+  // says (a layer sequence, say). They come first, as what was built before what it computes.
+  return [...laws, ...comparisonsOf(check, env)];
+}
+
+function propertiesOf(check: CheckSpec, env: Values): Comparison[] {
+  return (check.properties ?? []).map((p) => {
+    const args: Record<string, Tensor | number | boolean | string> = {};
+    for (const [k, v] of Object.entries(p.args ?? {})) args[k] = typeof v === 'string' && env[v] ? env[v] : v;
+    const missing = Object.entries(p.args ?? {}).find(([, v]) => typeof v === 'string' && v.startsWith('got.') && !env[v]);
+    const outcome = missing
+      ? { passed: false, message: `${String(missing[1]).slice(4)}: nothing was returned` }
+      : PROPERTIES[p.assert](args);
+    const message = outcome.passed || !p.say ? outcome.message : `${outcome.message} — ${p.say}`;
+    const measured = 'value' in outcome && outcome.value !== undefined ? { value: outcome.value, bar: outcome.bar ?? 0 } : { value: null, bar: 0 };
+    return { output: typeof args.label === 'string' ? args.label : p.assert, metric: 'property', ...measured, passed: outcome.passed, message };
+  });
+}
+
+function comparisonsOf(check: CheckSpec, env: Values): Comparison[] {
   return (check.compare ?? []).map((spec) => {
     const actual = spec.actual ? env[spec.actual] : env[`got.${spec.output}`];
     const names = spec.expected === undefined ? [spec.output] : Array.isArray(spec.expected) ? spec.expected : [spec.expected];

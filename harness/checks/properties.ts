@@ -3,8 +3,10 @@
  * output is legitimately random (dropout masks, weight initialisation). Bounds are set so correct
  * code fails less than about one time in ten million (5.3 standard deviations).
  */
+import { LAYER_COLUMNS, LAYER_KINDS, PADDING_SAME } from '../../reference/ops/torch.ts';
 import { type Tensor, item, unravel } from '../tensor/tensor.ts';
-import { fmt, relError } from './compare.ts';
+import { fmt } from '../results/format.ts';
+import { relError } from './compare.ts';
 
 export interface PropertyOutcome {
   passed: boolean;
@@ -32,11 +34,25 @@ const numberArg = (args: Record<string, Arg>, name: string): number => {
   throw new Error(`property needs a number argument "${name}"`);
 };
 const label = (args: Record<string, Arg>, fallback: string) => (typeof args.label === 'string' ? args.label : fallback);
+const stringArg = (args: Record<string, Arg>, name: string): string | undefined => (typeof args[name] === 'string' ? args[name] as string : undefined);
+
+/**
+ * A name a probe sends as uint8 bytes (how a class was built, say), for a message: printable
+ * ASCII only and capped, since the bytes come from the student's process.
+ */
+export function textOf(t: Tensor | undefined): string | undefined {
+  if (!t || typeof t !== 'object') return undefined;
+  const chars = Array.from(t.data.subarray(0, 200), (v) => (v >= 32 && v < 127 ? String.fromCharCode(v) : '?'));
+  return chars.join('');
+}
 
 function sameShape(a: Tensor, b: Tensor, what: string): PropertyOutcome | undefined {
   if (a.shape.join() !== b.shape.join()) return { passed: false, message: `${what}: shape (${a.shape}) but the input has shape (${b.shape})` };
   return undefined;
 }
+
+/** Properties whose measured value is a trained model's held-out accuracy (reported as such). */
+export const SCORES_ACCURACY = new Set(['accuracy_at_least']);
 
 export const PROPERTIES: Record<string, Property> = {
   /** out is x, to the last bit or nearly (test-time dropout, keep_prob 0 or 1). */
@@ -252,4 +268,209 @@ export const PROPERTIES: Record<string, Property> = {
     const i = a.data.findIndex((x, k) => !(x === b.data[k] || (Number.isNaN(x) && Number.isNaN(b.data[k]))));
     return i < 0 ? { passed: true, message: `${what}: identical across runs` } : { passed: false, message: `${what}: differs between two runs with the same seed at [${unravel(i, a.shape)}]` };
   },
+
+  /**
+   * A model's layer sequence (the table probes/_ee449.py writes and reference/ops/torch.ts
+   * layerTable defines) against the expected one: `expected`, the handout's, or with `replace`
+   * ("relu:sigmoid") the student's own other model with each ReLU read as a Sigmoid. The first
+   * difference is named by the layer's place and the handout's notation (FC-64, Conv-3x3x16).
+   * `against` names what is compared with; `built` (bytes) says how the model was built.
+   */
+  layer_sequence(args) {
+    const got = layerRows(tensorArg(args, 'layers'));
+    let expected = layerRows(tensorArg(args, 'expected'));
+    const what = label(args, 'layer sequence');
+    const against = stringArg(args, 'against') ?? "the handout's";
+    const built = textOf(args.built as Tensor | undefined);
+    const builtNote = built ? ` (built as ${built})` : '';
+    const replace = stringArg(args, 'replace')?.split(':');
+    const [from, to] = replace ? replace.map(kindNamed) : [0, 0];
+    if (replace) expected = expected.map((r) => (r[0] === from ? [to, ...r.slice(1)] : r));
+    const wrong = layerDifference(got, expected, against, replace ? { from, to } : undefined);
+    if (!wrong) {
+      const swapped = replace ? `, ${LAYER_KINDS[to]} in place of each ${LAYER_KINDS[from]}` : '';
+      return { passed: true, message: `${what}: the ${expected.length} layers of ${against}${swapped} (${expected.map(layerName).join(', ')})${builtNote}` };
+    }
+    return { passed: false, message: `${what}: ${wrong}${builtNote}` };
+  },
+
+  /**
+   * mean(a) / mean(b) is at least `bar`: how far one series (the ReLU model's first-layer
+   * gradient magnitudes) stays above another (the sigmoid model's, which vanish). `a_label` and
+   * `b_label` name the two series.
+   */
+  ratio_at_least(args) {
+    const a = tensorArg(args, 'a'), b = tensorArg(args, 'b');
+    const bar = numberArg(args, 'bar');
+    const what = label(args, 'ratio');
+    const [na, nb] = [stringArg(args, 'a_label') ?? 'a', stringArg(args, 'b_label') ?? 'b'];
+    for (const [t, name] of [[a, na], [b, nb]] as const) {
+      if (!t.data.length) return { passed: false, value: 0, bar, message: `${what}: no ${name} values were recorded` };
+      const bad = t.data.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0) return { passed: false, value: 0, bar, message: `${what}: ${name} value ${bad + 1} is ${t.data[bad]} (training diverged?)` };
+    }
+    const mean = (t: Tensor) => t.data.reduce((x, y) => x + y, 0) / t.data.length;
+    const [ma, mb] = [mean(a), mean(b)];
+    if (ma === 0 && mb === 0) return { passed: false, value: 0, bar, message: `${what}: ${na} and ${nb} are both 0: the first layer got no gradient at all` };
+    const ratio = mb === 0 ? Infinity : ma / mb;
+    const means = `${na} ${fmt(ma)}, ${nb} ${fmt(mb)} (means of ${a.data.length} and ${b.data.length} records)`;
+    return ratio >= bar
+      ? { passed: true, value: ratio, bar, message: `${what}: ${means}: ratio ${fmt(ratio)} >= bar ${fmt(bar)}` }
+      : { passed: false, value: ratio, bar, message: `${what}: ${means}: ratio ${fmt(ratio)} < bar ${fmt(bar)}` };
+  },
+
+  /**
+   * The learning rate of every optimizer step (`rates`) against the schedule's (`expected`), read
+   * epoch by epoch (`steps_per_epoch` steps each, epochs counted from 0): a rate that changes
+   * within an epoch is a scheduler stepped per batch; otherwise the first epoch that differs is
+   * named, and where the rate drops there against where the schedule drops it. `model` (bytes)
+   * says what was trained.
+   */
+  epoch_rates(args) {
+    const got = tensorArg(args, 'rates'), ref = tensorArg(args, 'expected');
+    const steps = numberArg(args, 'steps_per_epoch');
+    const what = label(args, 'learning rate per epoch');
+    const model = textOf(args.model as Tensor | undefined);
+    const on = model ? ` (training ${model})` : '';
+    const epochs = ref.data.length / steps;
+    if (got.data.length !== ref.data.length) {
+      return { passed: false, message: `${what}: fit took ${got.data.length} optimizer steps; ${epochs} epochs of ${steps} batches take ${ref.data.length}${on}` };
+    }
+    const same = (x: number, y: number) => relError(x, y) <= 1e-9;
+    const rate = (t: Tensor, e: number) => t.data[e * steps];
+    for (let e = 0; e < epochs; e++) {
+      const within = Array.from(got.data.subarray(e * steps, (e + 1) * steps));
+      if (within.some((v) => !same(v, within[0]))) {
+        return { passed: false, message: `${what}: the rate changes within epoch ${e} (${within.map(fmt).join(', ')}): the scheduler is stepped after every batch: step it once per epoch, after the epoch's batches${on}` };
+      }
+    }
+    const wrong = Array.from({ length: epochs }, (_, e) => e).find((e) => !same(rate(got, e), rate(ref, e)));
+    const spans = rateSpans(ref, steps, epochs);
+    if (wrong === undefined) return { passed: true, message: `${what}: all ${epochs} epochs match, ${spans}${on}` };
+    const target = rate(ref, wrong);
+    // The rate the schedule should have had there and the one the student's had, each taken to
+    // where it first holds in both: a drop that comes late shows in the first, an early one in the second.
+    const first = (t: Tensor, v: number) => Array.from({ length: epochs }, (_, e) => e).find((e) => same(rate(t, e), v));
+    let when = '';
+    for (const v of [target, rate(got, wrong)]) {
+      const [theirs, handout] = [first(got, v), first(ref, v)];
+      if (theirs === undefined || handout === undefined || theirs === handout) continue;
+      const by = Math.abs(theirs - handout);
+      when = `: your rate becomes ${fmt(v)} at epoch ${theirs}, the handout's from epoch ${handout}: ${by === 1 ? 'one epoch' : `${by} epochs`} ${theirs > handout ? 'late' : 'early'}`;
+      break;
+    }
+    return { passed: false, message: `${what}: epoch ${wrong} (counted from 0) ran at ${fmt(rate(got, wrong))}, the schedule's rate there is ${fmt(target)}${when} (the schedule: ${spans})${on}` };
+  },
 };
+
+// ---- Layer tables (reference/ops/torch.ts layerTable) ----
+
+const COL = Object.fromEntries(LAYER_COLUMNS.map((c, i) => [c, i])) as Record<(typeof LAYER_COLUMNS)[number], number>;
+
+function layerRows(t: Tensor): number[][] {
+  const width = LAYER_COLUMNS.length;
+  if (t.data.length && (t.shape.length !== 2 || t.shape[1] !== width)) throw new Error(`a layer table has ${width} columns, got shape (${t.shape})`);
+  return Array.from({ length: t.data.length / width }, (_, i) => Array.from(t.data.subarray(i * width, (i + 1) * width)));
+}
+
+function kindNamed(name: string): number {
+  const i = LAYER_KINDS.findIndex((k) => k.toLowerCase() === name.toLowerCase());
+  if (i < 0) throw new Error(`layer_sequence: no layer kind "${name}" (known: ${LAYER_KINDS.join(', ')})`);
+  return i;
+}
+
+const kindOf = (r: number[]) => LAYER_KINDS[r[COL.kind]] ?? 'unknown';
+
+/** A layer in the handout's notation: FC-64, Conv-3x3x16, MaxPool, ReLU. */
+function layerName(r: number[]): string {
+  switch (kindOf(r)) {
+    case 'Linear': return `FC-${r[COL.out]}${r[COL.bias] ? '' : ' (no bias)'}`;
+    case 'Conv2d': return `Conv-${r[COL.k]}x${r[COL.k]}x${r[COL.out]}`;
+    case 'MaxPool2d': return r[COL.k] === 2 && r[COL.stride] === 2 ? 'MaxPool' : `MaxPool ${r[COL.k]}x${r[COL.k]} stride ${r[COL.stride]}`;
+    default: return kindOf(r);
+  }
+}
+
+/** How torch would be asked for a layer, to make a difference concrete. */
+function layerCode(r: number[]): string {
+  switch (kindOf(r)) {
+    case 'Linear': return `nn.Linear(${r[COL.in]}, ${r[COL.out]}${r[COL.bias] ? '' : ', bias=False'})`;
+    case 'Conv2d': {
+      const pad = r[COL.padding] === PADDING_SAME ? ", padding='same'" : r[COL.padding] ? `, padding=${r[COL.padding]}` : '';
+      return `nn.Conv2d(${r[COL.in]}, ${r[COL.out]}, ${r[COL.k]}${r[COL.stride] !== 1 ? `, stride=${r[COL.stride]}` : ''}${pad})`;
+    }
+    case 'MaxPool2d': return `nn.MaxPool2d(${r[COL.k]}${r[COL.stride] !== r[COL.k] ? `, stride=${r[COL.stride]}` : ''})`;
+    default: return kindOf(r);
+  }
+}
+
+const padding = (p: number) => (p === PADDING_SAME ? 'padding "same"' : p === 0 ? 'valid padding (padding=0)' : `padding ${p}`);
+
+/** What differs between two rows of the same kind, in words; undefined when nothing does. */
+function fieldDifference(g: number[], e: number[], against: string): string | undefined {
+  const kind = kindOf(e);
+  const name = layerName(e);
+  if (kind === 'Linear') {
+    if (g[COL.in] !== e[COL.in] || g[COL.out] !== e[COL.out]) return `is ${layerCode(g)}; ${against} ${name} is ${layerCode(e)}`;
+    if (g[COL.bias] && !e[COL.bias]) return `has a bias; ${against} has none: ${layerCode(e)}`;
+    if (!g[COL.bias] && e[COL.bias]) return `has no bias; ${against} has one: ${layerCode(e)}`;
+  } else if (kind === 'Conv2d') {
+    if (g[COL.padding] !== e[COL.padding]) return `has ${padding(g[COL.padding])}; ${against} convolutions have ${padding(e[COL.padding])}: ${layerCode(e)}`;
+    if (g[COL.k] !== e[COL.k]) return `has a ${g[COL.k]}x${g[COL.k]} kernel; ${against} ${name} has ${e[COL.k]}x${e[COL.k]}: ${layerCode(e)}`;
+    if (g[COL.in] !== e[COL.in] || g[COL.out] !== e[COL.out]) return `is ${layerCode(g)} (${g[COL.in]} -> ${g[COL.out]} channels); ${against} ${name} is ${layerCode(e)}`;
+    if (g[COL.stride] !== e[COL.stride]) return `has stride ${g[COL.stride]}; ${against} ${name} has stride ${e[COL.stride]}: ${layerCode(e)}`;
+    if (g[COL.bias] !== e[COL.bias]) return `${g[COL.bias] ? 'has' : 'has no'} bias; ${against} ${name} ${e[COL.bias] ? 'has one' : 'has none'}`;
+  } else if (kind === 'MaxPool2d') {
+    if (g[COL.k] !== e[COL.k] || g[COL.stride] !== e[COL.stride] || g[COL.padding] !== e[COL.padding]) return `is ${layerCode(g)}${g[COL.padding] ? ` with padding ${g[COL.padding]}` : ''}; ${against} is ${layerCode(e)}`;
+  } else if (g.some((v, i) => v !== e[i])) {
+    return `differs from ${against} ${name}`;
+  }
+  return undefined;
+}
+
+const sameRow = (a: number[] | undefined, b: number[] | undefined) => !!a && !!b && a.every((v, i) => v === b[i]);
+/**
+ * Two layers alike enough to line sequences up: the same kind and size, whatever their input
+ * (a layer left out changes the input of the next FC, and that is not a second mistake).
+ */
+const alike = (a: number[], b: number[] | undefined) =>
+  !!b && a[COL.kind] === b[COL.kind] && a[COL.out] === b[COL.out] && a[COL.k] === b[COL.k];
+const sameFrom = (got: number[][], i: number, expected: number[][], j: number) =>
+  got.length - i === expected.length - j && got.slice(i).every((r, k) => alike(r, expected[j + k]));
+
+/** The first difference between two layer sequences, in words; undefined when they are the same. */
+function layerDifference(got: number[][], expected: number[][], against: string, swap?: { from: number; to: number }): string | undefined {
+  const at = (i: number, rows: number[][]) => `layer ${i + 1}${i > 0 && rows[i - 1] ? ` (after ${layerName(rows[i - 1])})` : ''}`;
+  const n = Math.max(got.length, expected.length);
+  for (let i = 0; i < n; i++) {
+    const g = got[i], e = expected[i];
+    if (sameRow(g, e)) continue;
+    if (!e) {
+      const extra = got.slice(i).map(layerName).join(', ');
+      const softmax = got.slice(i).some((r) => kindOf(r) === 'Softmax') ? ': the models end in the PredictionLayer FC10 and return raw scores (CrossEntropyLoss applies log-softmax itself)' : '';
+      return `${got.length} layers where ${against} has ${expected.length}: ${extra} after the last one${softmax}`;
+    }
+    if (!g) return `${got.length} layers where ${against} has ${expected.length}: ${expected.slice(i).map(layerName).join(', ')} missing at the end`;
+    if (g[COL.kind] === e[COL.kind]) return `${at(i, expected)}, ${layerName(e)}: ${fieldDifference(g, e, against)}`;
+    if (swap && g[COL.kind] === swap.from && e[COL.kind] === swap.to) {
+      return `${at(i, expected)} is still a ${LAYER_KINDS[swap.from]}: the ${LAYER_KINDS[swap.to]} variant should have a ${LAYER_KINDS[swap.to]} in place of every ${LAYER_KINDS[swap.from]}`;
+    }
+    if (sameFrom(got, i + 1, expected, i)) return `${at(i, got)}: a ${layerName(g)} that ${against} does not have, before its ${layerName(e)}`;
+    if (sameFrom(got, i, expected, i + 1)) return `${at(i, expected)}: ${against} ${layerName(e)} is missing${i < got.length ? ` (the model goes on with ${layerName(g)})` : ''}`;
+    return `${at(i, expected)} is a ${layerName(g)} (${layerCode(g)}) where ${against} has ${layerName(e)} (${layerCode(e)})`;
+  }
+  return undefined;
+}
+
+/** "0.1 (epochs 0-9), 0.01 (epochs 10-19), ...": a schedule's rates and the epochs they hold. */
+function rateSpans(t: Tensor, steps: number, epochs: number): string {
+  const spans: string[] = [];
+  let start = 0;
+  for (let e = 1; e <= epochs; e++) {
+    if (e === epochs || relError(t.data[e * steps], t.data[start * steps]) > 1e-9) {
+      spans.push(`${fmt(t.data[start * steps])} (epoch${e - 1 > start ? `s ${start}-${e - 1}` : ` ${start}`})`);
+      start = e;
+    }
+  }
+  return spans.join(', ');
+}

@@ -2,11 +2,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
+import type { Cli } from './options.ts';
 import { DATASETS, knownDataSet, loadDataSet, resolveData } from '../data/datasets.ts';
 import { SUBSET_DEFAULTS, encodeSubset } from '../data/subset.ts';
 import { writeAtomic } from '../results/write.ts';
 
-export function dataCommand(program: Command, setExit: (code: number) => void) {
+export function dataCommand(program: Command, cli: Cli) {
+  const setExit = (code: number) => cli.setExit(code);
   const data = program.command('data').description('the data sets of training checks: where they are read from, and the bundled subset');
 
   data

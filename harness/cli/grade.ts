@@ -5,26 +5,55 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { ResultStore, defaultCacheDir } from '../cache/store.ts';
-import { resolveData } from '../data/datasets.ts';
-import { type ResolutionMemo } from '../python/remembered.ts';
+import type { Command } from 'commander';
 import { resolvePython } from '../python/environment.ts';
-import { type RunnerInfo, detectRunner, givenRunner } from '../python/tags.ts';
 import { NO_PROFILE, Profile, type Timer } from '../results/profile.ts';
 import type { SubmissionResult } from '../results/types.ts';
-import { toJson, writeAtomic } from '../results/write.ts';
+import { RESULT_FILE, toJson, writeAtomic } from '../results/write.ts';
 import { gradeBatch, listSubmissions } from '../runner/batch.ts';
 import { parseShard } from '../runner/merge.ts';
-import type { Limits, Pack } from '../spec/types.ts';
-import { NOT_INSTALLED, SandboxError, type ToolMemo, findBubblewrap, planIsolation, verifyIsolation } from '../worker/sandbox.ts';
+import type { Limits } from '../spec/types.ts';
+import { NOT_INSTALLED, SandboxError, findBubblewrap, planIsolation, verifyIsolation } from '../worker/sandbox.ts';
 import { profileTable } from '../../reports/profile.ts';
 import { Progress } from '../../reports/progress.ts';
-import { BATCH_REPORTERS, DEFAULT_REPORTS, SUBMISSION_REPORTERS, writeBatchReports, writeSubmissionReports } from '../../reports/registry.ts';
+import {
+  DEFAULT_REPORTS, REPORT_NAMES, type ReportName, batchFile, isBatchReport, isSubmissionReport, submissionFile, writeBatchReports, writeSubmissionReports,
+} from '../../reports/registry.ts';
 import type { BatchEntry, ReportOptions } from '../../reports/reporter.ts';
+import { CACHE_HELP, type Cli, UsageError, defaultJobs, gradingOptions, limitOptions, parseReports, visibility } from './options.ts';
 import { loadPackCached } from './pack-cache.ts';
 import { ReportStamps } from './report-stamps.ts';
+import { checkData, openCache, pythonMemo, runnerFor, toolMemo } from './setup.ts';
 
-export class UsageError extends Error {}
+export function gradeCommand(program: Command, cli: Cli) {
+  gradingOptions(
+    program
+      .command('grade')
+      .description('grade a folder of submissions (every sub-folder is one) and write a gradebook')
+      .argument('<submissions>', 'folder holding one folder per submission')
+      .requiredOption('-o, --out <dir>', 'where results and the gradebook go')
+      .option('-j, --jobs <n>', 'submissions graded at once', defaultJobs()),
+    'seed for the hidden inputs (default: the one OUT/batch.json recorded, else random)',
+  )
+    .option('--shard <i/n>', 'grade only the i-th of n deterministic shares of the class (combine with dlgrade merge)')
+    .option('--force', 'regrade every submission: reuse no earlier result, from OUT or from the cache')
+    .option('--cache <dir>', CACHE_HELP)
+    .option('--no-cache', 'neither read nor write the result cache (results already in OUT for this exact run are still kept)')
+    .option('--profile', 'print where the time went, phase by phase, and write it to OUT/profile.json')
+    .option('--no-sandbox', 'run student code without bubblewrap (no isolation; limits still apply)')
+    .option('--check-seconds <s>', "wall time per check (default: the pack's)")
+    .option('--submission-seconds <s>', "wall time per submission (default: the pack's)")
+    .option('--memory <size>', "address space per student process, e.g. 2G (default: the pack's)")
+    .option('--reports <list>', `outputs to write, comma-separated: ${REPORT_NAMES.join(', ')}, or all (result.json and gradebook.csv are always written)`, DEFAULT_REPORTS.join(','))
+    .action(async (dir: string, o) => {
+      cli.setExit(await grade(dir, o.assignment, o.out, {
+        jobs: Number(o.jobs), seed: o.seed, python: o.python, only: o.only, skip: o.skip,
+        sandbox: o.sandbox, force: !!o.force, limits: limitOptions(o), tags: o.tags, shard: o.shard, data: o.data,
+        reports: parseReports(o.reports), reportOptions: { gradescopeHiddenVisibility: visibility(o.gradescopeHiddenVisibility) },
+        cache: o.cache, profile: !!o.profile, startedAt: cli.startedAt,
+      }));
+    });
+}
 
 export interface GradeCommand {
   jobs: number;
@@ -38,7 +67,7 @@ export interface GradeCommand {
   tags?: string;
   shard?: string;
   data?: string;
-  reports?: string[];
+  reports?: ReportName[];
   reportOptions?: ReportOptions;
   /** The cache folder; false: --no-cache; undefined: the default folder. */
   cache?: string | false;
@@ -48,40 +77,7 @@ export interface GradeCommand {
   startedAt?: number;
 }
 
-/** The result cache the options ask for, or none. */
-export function openCache(cache: string | false | undefined): ResultStore | undefined {
-  if (cache === false) return undefined;
-  return new ResultStore(typeof cache === 'string' ? path.resolve(cache) : defaultCacheDir());
-}
-
-/** Interpreter resolutions remembered in the cache folder (see python/remembered.ts). */
-export function pythonMemo(store: ResultStore | undefined): ResolutionMemo | undefined {
-  if (!store) return undefined;
-  const any = (v: unknown): v is unknown => v !== null && typeof v === 'object';
-  return { get: (key) => store.get('python', key, any), put: (key, value) => store.put('python', key, value) };
-}
-
-/** What bwrap said of itself, remembered in the cache folder (see worker/sandbox.ts). */
-export function toolMemo(store: ResultStore | undefined): ToolMemo | undefined {
-  if (!store) return undefined;
-  const any = (v: unknown): v is unknown => v !== null && typeof v === 'object';
-  return { get: (key) => store.get('tools', key, any), put: (key, value) => store.put('tools', key, value) };
-}
-
-/** A --data that cannot be read is the user's mistake: say so before any student is graded. */
-export function checkData(pack: Pack, data: string | undefined) {
-  for (const c of pack.spec.checks) if (c.train) resolveData(c.train.data, data);
-}
-
-/** Tags are detected only for packs that have a check needing some: detection imports torch. */
-export async function runnerFor(pack: Pack, python: string, tags?: string): Promise<RunnerInfo> {
-  if (tags) return givenRunner(tags);
-  if (!pack.spec.checks.some((c) => c.requires?.length)) return { tags: ['cpu'], devices: [], source: 'detected', torch: null };
-  return detectRunner(python);
-}
-
-const fileOf = (reporter: string) => SUBMISSION_REPORTERS.find((r) => r.name === reporter)!.file;
-const batchReportFiles = (reports: string[]) => BATCH_REPORTERS.filter((r) => reports.includes(r.name)).map((r) => r.file);
+const batchReportFiles = (reports: ReportName[]) => reports.filter(isBatchReport).map(batchFile);
 const names = (list: string[]) => (list.length > 10 ? `${list.slice(0, 10).join(', ')} and ${list.length - 10} more` : list.join(', '));
 
 export async function grade(dir: string, assignment: string, out: string, o: GradeCommand): Promise<number> {
@@ -105,7 +101,8 @@ export async function grade(dir: string, assignment: string, out: string, o: Gra
   const isolation = await prof.timeAsync('sandbox check', () => planIsolation({ sandbox: o.sandbox, python: python.executable, hide: [pack.dir, dir, out] }));
   if (isolation.kind === 'none') console.error(`dlgrade: ${isolation.description}`);
   const reports = o.reports ?? DEFAULT_REPORTS;
-  const perSubmission = SUBMISSION_REPORTERS.filter((r) => r.name !== 'json' && reports.includes(r.name)).map((r) => r.name);
+  // result.json is the batch's own record (runner/batch.ts writes it): the others are made from it.
+  const perSubmission = reports.filter(isSubmissionReport).filter((n) => n !== 'json');
   const stamps = new ReportStamps(out, { reports, options: o.reportOptions ?? {} });
   const started = Date.now();
   const entries: BatchEntry[] = [];
@@ -116,8 +113,8 @@ export async function grade(dir: string, assignment: string, out: string, o: Gra
   const writeReports = (r: SubmissionResult, force: boolean) => {
     const stamp = stamps.ofResult(r.submission);
     written.push([r.submission, stamp]);
-    const upToDate = stamps.current(r.submission, stamp) && !force && perSubmission.every((n) => fs.existsSync(path.join(out, r.submission, fileOf(n))));
-    const files = { json: 'result.json', ...Object.fromEntries(perSubmission.map((n) => [n, fileOf(n)])) };
+    const upToDate = stamps.current(r.submission, stamp) && !force && perSubmission.every((n) => fs.existsSync(path.join(out, r.submission, submissionFile(n))));
+    const files = { json: RESULT_FILE, ...Object.fromEntries(perSubmission.map((n) => [n, submissionFile(n)])) };
     if (!upToDate) prof.time('reports (submissions)', () => writeSubmissionReports(path.join(out, r.submission), r, perSubmission, o.reportOptions));
     entries.push({ result: r, dir: r.submission, files });
   };
@@ -146,12 +143,14 @@ export async function grade(dir: string, assignment: string, out: string, o: Gra
   // Results kept from an earlier run: their reports are rewritten only if they are out of date.
   const seen = new Set(entries.map((e) => e.result.submission));
   for (const r of results) if (r && !seen.has(r.submission)) writeReports(r, false);
-  const batchCurrent = stamps.current('', stamps.ofBatch(written)) && batchReportFiles(reports).every((f) => fs.existsSync(path.join(out, f)));
-  const batchFiles = batchCurrent ? batchReportFiles(reports) : prof.time('reports (batch)', () => writeBatchReports(out, entries, reports, o.reportOptions));
+  // The gradebook is always written: it is what a batch is run for.
+  const batchReports = [...new Set<ReportName>([...reports.filter(isBatchReport), 'gradebook'])];
+  const batchCurrent = stamps.current('', stamps.ofBatch(written)) && batchReportFiles(batchReports).every((f) => fs.existsSync(path.join(out, f)));
+  const batchFiles = batchCurrent ? batchReportFiles(batchReports) : prof.time('reports (batch)', () => writeBatchReports(out, entries, batchReports, o.reportOptions));
   stamps.save();
   const hits = results.filter((r) => r.cache?.hit).length;
   const fromCache = hits ? `; ${hits} from the cache` : '';
-  console.log(`Graded ${results.length} submissions in ${((Date.now() - started) / 1000).toFixed(1)} s (seed ${seed}${fromCache}); ${batchFiles.map((f) => path.join(out, f)).join(', ') || path.join(out, 'gradebook.csv')}`);
+  console.log(`Graded ${results.length} submissions in ${((Date.now() - started) / 1000).toFixed(1)} s (seed ${seed}${fromCache}); ${batchFiles.map((f) => path.join(out, f)).join(', ')}`);
   if (cache?.stats.corrupt) console.error(`dlgrade: ${cache.stats.corrupt} cache entr${cache.stats.corrupt === 1 ? 'y was' : 'ies were'} unreadable, removed and regraded`);
   if (profile) {
     const data = profile.data(o.jobs);

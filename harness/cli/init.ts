@@ -11,7 +11,12 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import type { Command } from 'commander';
+import { loadPack } from '../spec/load.ts';
 import type { Pack } from '../spec/types.ts';
+import { GRADER_VERSION } from '../runner/version.ts';
+import type { Cli } from './options.ts';
+import { DlgradeError } from '../common/errors.ts';
 
 const TEMPLATES = path.join(import.meta.dirname, 'templates');
 
@@ -26,7 +31,7 @@ export interface InitOptions {
   force?: boolean;
 }
 
-export class InitError extends Error {}
+export class InitError extends DlgradeError {}
 
 const q = (s: string) => JSON.stringify(s); // a JSON string is a valid YAML double-quoted scalar
 
@@ -148,4 +153,20 @@ export function initRepository(pack: Pack, dir: string, opts: InitOptions): stri
   };
   walk(dir);
   return all.sort();
+}
+
+export function initCommand(program: Command, _cli: Cli) {
+  program
+    .command('init')
+    .description("scaffold a student's repository: the pack's starter, a README and CI workflows that run the checks")
+    .argument('<pack>', "a shipped pack's name or a path to a pack")
+    .argument('<dir>', 'the folder to create (must be empty unless --force)')
+    .option('--source <spec>', 'the npm package spec the student CI installs dlgrade from (name@version, git URL, tarball)', `dlgrade@${GRADER_VERSION}`)
+    .option('--force', 'write into a folder that is not empty')
+    .action((packName: string, dir: string, o) => {
+      const pack = loadPack(packName);
+      const files = initRepository(pack, path.resolve(dir), { source: o.source, force: !!o.force });
+      console.log(`Wrote ${files.length} files into ${dir}: the ${pack.spec.name} starter, README.md, .github/workflows/dlgrade.yml, .gitlab-ci.yml`);
+      console.log(`Student CI installs dlgrade from ${o.source}; that dlgrade must ship the ${pack.spec.name} pack.`);
+    });
 }

@@ -1,11 +1,13 @@
 /** `dlgrade reference`: evaluate any reference op on any inputs, or list them. */
 import type { Command } from 'commander';
+import type { Cli } from './options.ts';
 import { OPS, findOp } from '../../reference/registry.ts';
 import { readNpz, writeNpz } from '../tensor/npz.ts';
 import { readNpy } from '../tensor/npy.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 
-export function referenceCommand(program: Command, setExit: (code: number) => void) {
+export function referenceCommand(program: Command, cli: Cli) {
+  const setExit = (code: number) => cli.setExit(code);
   program
     .command('reference')
     .description('evaluate a reference op on named inputs (an .npz), or --list the ops')

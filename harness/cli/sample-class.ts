@@ -1,7 +1,7 @@
 /**
  * Class files: the bundled sample class of a pack (fixtures/class/<pack>.yaml) and the
  * adversarial corpus (fixtures/adversarial/adversarial.yaml). Each student is the pack's
- * solution or starter, possibly with a planted mutant or edits of their own, symbolic links, or
+ * solution or starter, possibly with a planted mutant, variants, edits of their own, symbolic links, or
  * handed in as a zip with raw entries of its own; each says the verdict it must get. The tests
  * grade a class in one batch and hold every result to its student's `expect`.
  */
@@ -44,8 +44,8 @@ export interface SampleStudent {
   expect: 'full' | 'zero' | Expectation;
   from: 'solution' | 'starter';
   mutant?: string;
-  /** A correct alternative from the pack's variants/variants.yaml, applied like a mutant. */
-  variant?: string;
+  /** Correct alternatives (variants/variants.yaml) applied together: a hand-in written otherwise. */
+  variants?: string[];
   edits?: Edit[];
   /** Symbolic links to make in the folder (path inside it, target as written). */
   links?: { path: string; target: string }[];
@@ -102,8 +102,8 @@ export function materializeClassFile(file: string, dir: string, pack?: string): 
   fs.mkdirSync(dir, { recursive: true });
   for (const s of doc.students) {
     const edits = [
-      ...(s.mutant ? namedEdits(mutants, 'mutant', s.mutant) : []),
-      ...(s.variant ? namedEdits(variants, 'variant', s.variant) : []),
+      ...(s.mutant ? mutantEdits(mutants, s.mutant) : []),
+      ...(s.variants ?? []).flatMap((v) => mutantEdits(variants, v, 'variant')),
       ...(s.edits ?? []),
     ];
     const folder = path.join(dir, s.name);
@@ -144,8 +144,8 @@ function zipFolder(folder: string, top: string | undefined, extra: ZipEntry[]): 
   return zipSync(files, { level: 6 });
 }
 
-function namedEdits(known: Map<string, { edits: Edit[] }>, what: string, name: string): Edit[] {
-  const m = known.get(name);
+function mutantEdits(mutants: Map<string, { edits: Edit[] }>, name: string, what = 'mutant'): Edit[] {
+  const m = mutants.get(name);
   if (!m) throw new Error(`sample class: no ${what} named ${name}`);
   return m.edits;
 }

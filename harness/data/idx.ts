@@ -5,8 +5,9 @@
  */
 import fs from 'node:fs';
 import { gunzipSync } from 'node:zlib';
+import { DlgradeError } from '../common/errors.ts';
 
-export class DataError extends Error {
+export class DataError extends DlgradeError {
   override name = 'DataError';
 }
 

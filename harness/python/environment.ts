@@ -4,11 +4,11 @@
  * versions it needs; the first interpreter that meets them is used, and when none does the
  * error says, for each, exactly what is missing and how to get it.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PythonSpec } from '../spec/types.ts';
 import { type ResolutionMemo, lookupFiles, recall, remember, resolutionKey } from './remembered.ts';
+import { DlgradeError } from '../common/errors.ts';
 
 const INSPECT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'inspect.py');
 
@@ -20,7 +20,7 @@ export interface PythonEnvironment {
   modules: Record<string, string>;
 }
 
-export class EnvironmentError extends Error {
+export class EnvironmentError extends DlgradeError {
   constructor(message: string) {
     super(message);
     this.name = 'EnvironmentError';

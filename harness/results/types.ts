@@ -2,8 +2,48 @@
  * The result model every report is written from. result.schema.json describes the same shape;
  * the tests validate every result they produce against it.
  */
-import type { Comparison } from '../checks/compare.ts';
 import type { CheckKind } from '../spec/types.ts';
+
+export type Metric = 'rel_error' | 'abs_error' | 'sum_abs' | 'rel_or_abs';
+
+export interface Worst {
+  index: number[];
+  expected: number;
+  got: number;
+  error: number;
+}
+
+/**
+ * Where a failed output differs, for reports that draw it: the few worst elements and a small
+ * map of the relative error. Only failed comparisons carry one, so results stay small.
+ */
+export interface Detail {
+  shape: number[];
+  /** Up to DETAIL_TOP elements, worst first, under the comparison's metric. */
+  top: Worst[];
+  /**
+   * rel_error per cell, row-major, to one significant digit; a non-finite element counts as 1 (the
+   * largest rel_error a finite pair can have). Large outputs are reduced by taking each block's
+   * maximum, so one bad element still shows.
+   */
+  heatmap?: { rows: number; cols: number; rel_error: number[]; note: string };
+}
+
+export const DETAIL_TOP = 5;
+export const HEATMAP_MAX = 32;
+
+export interface Comparison {
+  output: string;
+  /** 'property' for laws such as dropout statistics, checked without an expected array. */
+  metric: Metric | 'property';
+  /** The measured error; null when the shapes differ or nothing comparable came back. */
+  value: number | null;
+  bar: number;
+  passed: boolean;
+  worst?: Worst;
+  detail?: Detail;
+  message: string;
+}
 
 export type Status = 'passed' | 'failed' | 'error' | 'timeout' | 'skipped';
 

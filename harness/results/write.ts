@@ -28,3 +28,14 @@ export function writeAtomic(file: string, content: string | Uint8Array, opts: { 
 export const toJson = (value: unknown): string =>
   JSON.stringify(value, null, 2)
     .replace(/\[\n[\s\d.eE+\-,nul]*\]/g, (m) => m.replace(/\s+/g, '').replace(/,/g, ', ')) + '\n';
+
+/** The name of a submission's result file in its output folder. */
+export const RESULT_FILE = 'result.json';
+
+/**
+ * A submission's result.json, the file every resume, merge and cache hit reads back (read.ts):
+ * durable by default, since it is the record of a grading, not a report made from one.
+ */
+export function writeResult(dir: string, r: unknown, opts: { durable?: boolean } = {}) {
+  writeAtomic(path.join(dir, RESULT_FILE), toJson(r), opts);
+}

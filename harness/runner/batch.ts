@@ -18,17 +18,19 @@ import type { PythonEnvironment } from '../python/environment.ts';
 import type { RunnerInfo } from '../python/tags.ts';
 import { shardOf } from './merge.ts';
 import type { SubmissionResult } from '../results/types.ts';
-import { toJson, writeAtomic } from '../results/write.ts';
+import { asResult, readResult } from '../results/read.ts';
+import { toJson, writeAtomic, writeResult } from '../results/write.ts';
 import { SpecError } from '../spec/load.ts';
 import type { Limits, Pack } from '../spec/types.ts';
 import type { Isolation } from '../worker/sandbox.ts';
 import type { ResultStore } from '../cache/store.ts';
 import { Profile } from '../results/profile.ts';
-import { gradebookCsv } from '../../reports/gradebook.ts';
-import { effectiveLimits, gradeSubmission, selectChecks } from './submission.ts';
+import { effectiveLimits, selectChecks } from './limits.ts';
+import { CPU_RUNNER, gradeSubmission } from './submission.ts';
 import { runKey, submissionKey } from './result-key.ts';
 import { GRADER_VERSION } from './version.ts';
 import { ZipError, extractZip } from './zip.ts';
+import { DlgradeError } from '../common/errors.ts';
 
 export interface BatchOptions {
   /** The hidden inputs' seed; default: the one OUT/batch.json recorded, else a new random one. */
@@ -66,7 +68,7 @@ export interface BatchOptions {
 }
 
 /** A problem with the batch itself (its folders), found before anyone is graded. */
-export class BatchError extends Error {
+export class BatchError extends DlgradeError {
   override name = 'BatchError';
 }
 
@@ -147,8 +149,8 @@ function readJson(file: string): any {
 /** A result that is the one this run would produce: the key says so (see result-key.ts). */
 function isResultFor(key: string, name: string) {
   return (r: unknown): r is SubmissionResult => {
-    const x = r as SubmissionResult | undefined;
-    return !!x && typeof x === 'object' && x.schema_version === 1 && x.cache?.key === key && x.submission === name && Array.isArray(x.checks) && typeof x.score === 'number';
+    const x = asResult(r);
+    return typeof x !== 'string' && x.cache?.key === key && x.submission === name;
   };
 }
 
@@ -184,8 +186,8 @@ export async function gradeBatch(pack: Pack, submissionsDir: string, outDir: str
     const key = keys[i];
     if (opts.force || !key) return void todo.push(i);
     const valid = isResultFor(key, e.name);
-    const inOut = prof.time('cache lookups', () => readJson(path.join(dir, 'result.json')));
-    if (valid(inOut)) {
+    const inOut = prof.time('cache lookups', () => readResult(path.join(dir, 'result.json')));
+    if (typeof inOut !== 'string' && valid(inOut)) {
       results[i] = inOut;
       kept.push(e.name);
       return;
@@ -210,7 +212,7 @@ export async function gradeBatch(pack: Pack, submissionsDir: string, outDir: str
   let done = kept.length;
   for (const i of cached) {
     // A copy of what the cache holds: no need to wait for the disk.
-    prof.time('reports (submissions)', () => writeAtomic(path.join(outDir, entries[i].name, 'result.json'), toJson(results[i]), { durable: false }));
+    prof.time('reports (submissions)', () => writeResult(path.join(outDir, entries[i].name), results[i], { durable: false }));
     opts.onResult?.(results[i], ++done, entries.length);
   }
 
@@ -239,7 +241,7 @@ export async function gradeBatch(pack: Pack, submissionsDir: string, outDir: str
         const graded = await gradeSubmission(pack, dir, { ...opts, seed, name: e.name, notes, profile: prof });
         const key = keys[i];
         const r = key ? { ...graded, cache: { key, hit: false } } : graded;
-        writeAtomic(path.join(outDir, e.name, 'result.json'), toJson(r));
+        writeResult(path.join(outDir, e.name), r);
         if (key) prof.time('cache stores', () => opts.cache?.put('results', key, r));
         results[i] = r;
         prof.submissions.graded++;
@@ -259,9 +261,6 @@ export async function gradeBatch(pack: Pack, submissionsDir: string, outDir: str
   } finally {
     if (unpacked) fs.rmSync(unpacked, { recursive: true, force: true });
   }
-  const graded = results.filter((r, i) => r && !failed.has(i));
-  writeAtomic(path.join(outDir, 'gradebook.csv'), gradebookCsv(graded));
-  return graded;
+  return results.filter((r, i) => r && !failed.has(i));
 }
 
-const CPU_RUNNER: RunnerInfo = { tags: ['cpu'], devices: [], source: 'detected', torch: null };

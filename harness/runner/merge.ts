@@ -5,13 +5,22 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { totals } from '../checks/verdict.ts';
+import { readResult } from '../results/read.ts';
 import type { CheckResult, SubmissionResult } from '../results/types.ts';
+import { RESULT_FILE } from '../results/write.ts';
 
+/** Every result a `grade --out` folder holds; a result.json that is not one is an error naming it. */
 export function readResults(dir: string): SubmissionResult[] {
   if (!fs.existsSync(dir)) throw new Error(`${dir}: no such results folder`);
   return fs.readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && fs.existsSync(path.join(dir, e.name, 'result.json')))
-    .map((e) => JSON.parse(fs.readFileSync(path.join(dir, e.name, 'result.json'), 'utf8')) as SubmissionResult);
+    .filter((e) => e.isDirectory() && fs.existsSync(path.join(dir, e.name, RESULT_FILE)))
+    .map((e) => {
+      const file = path.join(dir, e.name, RESULT_FILE);
+      const r = readResult(file);
+      if (typeof r === 'string') throw new Error(`${file}: ${r} (grade that submission again, or leave its folder out)`);
+      return r;
+    });
 }
 
 export function mergeResults(runs: SubmissionResult[][]): SubmissionResult[] {
@@ -28,13 +37,10 @@ export function mergeResults(runs: SubmissionResult[][]): SubmissionResult[] {
       const candidates = results.map((r) => r.checks.find((c) => c.id === id)).filter((c): c is CheckResult => !!c);
       return candidates.find((c) => c.status !== 'skipped') ?? candidates[0];
     });
-    const round = (x: number) => Math.round(x * 1e6) / 1e6;
     merged.push({
       ...base,
       checks,
-      score: round(checks.reduce((s, c) => s + c.score, 0)),
-      max_score: round(checks.reduce((s, c) => s + c.max_score, 0)),
-      pending_score: round(checks.filter((c) => c.status === 'skipped').reduce((s, c) => s + c.max_score, 0)),
+      ...totals(checks),
       errors: [...new Set(results.flatMap((r) => r.errors))],
       seconds: results.reduce((s, r) => s + r.seconds, 0),
     });

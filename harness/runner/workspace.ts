@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import tmp from 'tmp';
-import { DRIVER } from '../worker/worker.ts';
+import { WORKER_FILES } from '../worker/worker.ts';
 import type { WorkerLayout } from '../worker/sandbox.ts';
 
 tmp.setGracefulCleanup();
@@ -45,8 +45,7 @@ export function createWorkspace(submissionDir: string, parent: string | undefine
   }
   const skipped: string[] = [];
   copyTree(submissionDir, layout.submission, '', skipped, { files: 0, bytes: 0 });
-  // The driver and the modules it and the probes import (helpers, numpy compatibility).
-  for (const f of ['driver.py', 'dlgrade_probe.py', 'numpy_compat.py']) fs.copyFileSync(path.join(path.dirname(DRIVER), f), path.join(layout.grader, f));
+  for (const f of WORKER_FILES) fs.copyFileSync(f, path.join(layout.grader, path.basename(f)));
   copyTree(probesDir, path.join(layout.grader, 'probes'), '', [], { files: 0, bytes: 0 });
   makeReadable(layout.grader);
   const dispose = () => {

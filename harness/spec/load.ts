@@ -11,8 +11,9 @@ import { findOp } from '../../reference/registry.ts';
 import { PROPERTIES } from '../checks/properties.ts';
 import schema from './assignment.schema.json' with { type: 'json' };
 import { type AssignmentSpec, type Pack, DEFAULT_LIMITS, TRAIN_VALUES } from './types.ts';
+import { DlgradeError } from '../common/errors.ts';
 
-export class SpecError extends Error {
+export class SpecError extends DlgradeError {
   constructor(readonly file: string, readonly where: string, readonly problem: string) {
     super(`${file}${where ? `: ${where}` : ''}: ${problem}`);
     this.name = 'SpecError';

@@ -1,7 +1,7 @@
 /**
- * Planted bugs (mutants/mutants.yaml), correct alternatives (variants/variants.yaml) and the other
+ * Planted bugs (mutants/mutants.yaml), valid variants (variants/variants.yaml) and the other
  * derived submissions the tests and the demo use: the solution or the starter with textual edits
- * applied. One mechanism for all.
+ * applied. One mechanism for all of them.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -19,29 +19,39 @@ export interface Mutant {
   name: string;
   description: string;
   fails: string[];
+  /** Patterns (regular expressions) the named checks' messages must match. */
+  message?: Record<string, string>;
   edits: Edit[];
 }
 
-export function loadMutants(packDir: string): Mutant[] {
-  const file = path.join(packDir, 'mutants', 'mutants.yaml');
-  if (!fs.existsSync(file)) return [];
-  const doc = parse(fs.readFileSync(file, 'utf8')) as { mutants?: Mutant[] };
-  return doc?.mutants ?? [];
-}
-
-/** A correct alternative to the solution: the solution with edits, passing every check in `passes`. */
+/**
+ * A correct alternative to the solution (float32 intermediates, a permitted approximation, loops,
+ * another valid order of operations): it must score full marks on every check in `passes`. A
+ * check in `advisory` grades behaviour the course never asked for (ties in max-pool backward):
+ * there the variant may get an advisory note, never lose points.
+ */
 export interface Variant {
   name: string;
   description: string;
   passes: string[];
+  advisory?: string[];
   edits: Edit[];
 }
 
+export function loadMutants(packDir: string): Mutant[] {
+  return listIn<Mutant>(packDir, 'mutants', 'mutants');
+}
+
 export function loadVariants(packDir: string): Variant[] {
-  const file = path.join(packDir, 'variants', 'variants.yaml');
+  return listIn<Variant>(packDir, 'variants', 'variants');
+}
+
+/** The list under `key` in <pack>/<folder>/<folder>.yaml; none when the file does not exist. */
+function listIn<T>(packDir: string, folder: string, key: string): T[] {
+  const file = path.join(packDir, folder, `${folder}.yaml`);
   if (!fs.existsSync(file)) return [];
-  const doc = parse(fs.readFileSync(file, 'utf8')) as { variants?: Variant[] };
-  return doc?.variants ?? [];
+  const doc = parse(fs.readFileSync(file, 'utf8')) as Record<string, T[] | undefined> | null;
+  return doc?.[key] ?? [];
 }
 
 /** Copies `from` to `to` and applies the edits; an edit whose text is not found is an error. */

@@ -55,6 +55,8 @@ export interface ComparisonSpec {
   label?: string;
   /** Said when this comparison fails. */
   say?: string;
+  /** Said instead of "nothing was returned" when the probe leaves this output out on purpose. */
+  missing?: string;
   mistakes?: { expected: string; say: string }[];
 }
 
@@ -80,7 +82,17 @@ export interface TrainSpec {
   held_out?: number;
   epochs: number;
   seconds: number;
-  curves?: { output: string; label?: string }[];
+  curves?: CurveSpec[];
+}
+
+/** A probe output drawn as a curve in the report. */
+export interface CurveSpec {
+  output: string;
+  label?: string;
+  /** Curves with the same plot are drawn on one (the plot's title); the others get one each. */
+  plot?: string;
+  /** The output holds one value every `every` steps: value i is drawn at x = (i + 1) * every. */
+  every?: number;
 }
 
 /** The values a train check's case gets from the data set; its own inputs may not reuse them. */

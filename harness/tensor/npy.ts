@@ -17,9 +17,10 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { DTYPES, sizeOf, type DType, type Tensor } from './tensor.ts';
+import { DlgradeError } from '../common/errors.ts';
 
 /** Every problem reading or writing an array file; the message names the file. */
-export class TensorFileError extends Error {
+export class TensorFileError extends DlgradeError {
   override name = 'TensorFileError';
 }
 

@@ -16,6 +16,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DlgradeError } from '../common/errors.ts';
 
 /** The grader's own checkout: never visible inside a sandbox, wherever it is installed. */
 const GRADER_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -35,7 +36,7 @@ export type Isolation =
     }
   | { kind: 'none'; description: string };
 
-export class SandboxError extends Error {
+export class SandboxError extends DlgradeError {
   override name = 'SandboxError';
 }
 

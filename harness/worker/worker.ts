@@ -15,11 +15,17 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { Readable, Writable } from 'node:stream';
 import type { ResultPromise } from 'execa';
-import { inlineOutputs } from './inline.ts';
 import { type WorkerLimits, formatBytes, limitArgs } from './limits.ts';
+import { MAX_LINE, type NotebookReport, type Request, type ResultReply, type RunRequest, type StudentError, type WorkerTiming, readReply } from './protocol.ts';
 import { type Isolation, type WorkerLayout, interpreterRoots, launchCommand, nextWorkerUid, workerPaths } from './sandbox.ts';
 
-export const DRIVER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'driver.py');
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+export const DRIVER = path.join(HERE, 'driver.py');
+/**
+ * What the worker needs beside it in the grader's folder of a workspace: the driver, the modules
+ * it imports (the notebook filter, numpy compatibility) and the helpers probes import.
+ */
+export const WORKER_FILES: readonly string[] = ['driver.py', 'dlgrade_notebook.py', 'numpy_compat.py', 'dlgrade_probe.py'].map((f) => path.join(HERE, f));
 
 export interface WorkerOptions {
   python: string;
@@ -37,39 +43,8 @@ export interface WorkerOptions {
   notebook?: { module: string; files: string[] };
 }
 
-/** What the driver made of a notebook submission (parsed at start-up, before any of it ran). */
-export interface NotebookReport {
-  module: string;
-  /** The notebook used, relative to the submission; null when none was (or a module file was). */
-  file: string | null;
-  kept_cells: number[];
-  skipped: { cell: number; line: number; text: string; why: string }[];
-  error?: string;
-}
-
-export interface StudentError {
-  kind: 'import' | 'exception' | 'bad-output' | 'memory';
-  message: string;
-  traceback: string;
-}
-
 /** What a run request may carry besides its array inputs. */
-export interface RunExtras {
-  /** Text inputs (a device name): Python strs in the probe's inputs. */
-  text?: Record<string, string>;
-  /** The probe function to call: run (default), or warm_up, untimed start-up before a timed run. */
-  entry?: 'run' | 'warm_up';
-}
-
-/** What the driver says it spent a request on (for --profile only: never part of a verdict). */
-export interface WorkerTiming {
-  /** Loading probes, and through them the student's modules. */
-  load: number;
-  /** Reading the inputs and writing the outputs. */
-  arrays: number;
-  /** The probe's run: the student's own code. */
-  run: number;
-}
+export type RunExtras = Pick<RunRequest, 'text' | 'entry'>;
 
 export type RunOutcome =
   | { status: 'ok'; outputs: string[]; values: Record<string, number>; seconds: number; timing?: WorkerTiming; inline?: Record<string, Uint8Array> }
@@ -83,12 +58,6 @@ interface Pending {
   resolve: (o: RunOutcome) => void;
   started: number;
 }
-
-/** A reply line longer than this is not ours: dropped, up to its end. */
-const MAX_LINE = 1 << 20;
-const MAX_OUTPUTS = 64;
-const OUTPUT_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
-const ERROR_KINDS = new Set(['import', 'exception', 'bad-output', 'memory']);
 
 /** Keeps the first `cap` bytes of a stream and counts the rest. */
 class CappedText {
@@ -111,19 +80,6 @@ class CappedText {
   }
 }
 
-/** The driver's own account of a request, each figure a finite number within the request's time. */
-function timingOf(t: unknown, seconds: number): { timing?: WorkerTiming } {
-  if (!t || typeof t !== 'object') return {};
-  const get = (k: string) => {
-    const v = (t as Record<string, unknown>)[k];
-    // Our clock counts milliseconds: a fast request may read 0 s while the driver's says more.
-    return typeof v === 'number' && Number.isFinite(v) ? Math.min(Math.max(v, 0), seconds + 0.001) : 0;
-  };
-  return { timing: { load: get('load'), arrays: get('arrays'), run: get('run') } };
-}
-
-const capped = (v: unknown, n: number): string => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v)).slice(0, n);
-
 export class Worker {
   private proc!: ResultPromise<{ stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe']; buffer: false; reject: false }>;
   private requests!: Writable;
@@ -138,7 +94,7 @@ export class Worker {
   private killTimer: NodeJS.Timeout | undefined;
   readonly stdout: CappedText;
   readonly stderr: CappedText;
-  environment: Record<string, unknown> = {};
+  environment: { python: string | null; numpy: string | null } = { python: null, numpy: null };
   notebook: NotebookReport | undefined;
 
   private constructor(private opts: WorkerOptions) {
@@ -200,21 +156,17 @@ export class Worker {
       }, startSeconds * 1000);
       replies.on('data', (b: Buffer) => {
         for (const line of this.lines(b.toString('utf8'))) {
-          let msg: any;
-          try {
-            msg = JSON.parse(line);
-          } catch {
-            continue; // not ours: ignore rather than trust
-          }
-          if (!msg || typeof msg !== 'object') continue;
-          if (!hello && msg.type === 'hello') {
+          const msg = readReply(line, this.pending ? (Date.now() - this.pending.started) / 1000 : 0);
+          if (msg === undefined) continue; // not ours: ignore rather than trust
+          if (!hello) {
+            if (msg === 'unreadable' || msg.type !== 'hello') continue;
             hello = true;
-            const env = msg.environment ?? {};
-            this.environment = { python: capped(env.python, 40) || null, numpy: capped(env.numpy, 40) || null };
-            this.notebook = msg.notebook ?? undefined;
+            this.environment = msg.environment;
+            this.notebook = msg.notebook;
             clearTimeout(timer);
             resolve();
-          } else if (hello && msg.type === 'result') this.settle(msg);
+          } else if (msg === 'unreadable') this.unreadable();
+          else if (msg.type === 'result') this.settle(msg);
         }
       });
       this.proc.then((r) => {
@@ -263,37 +215,28 @@ export class Worker {
     return `the worker process ${this.exited} while running this check${why}`;
   }
 
-  private settle(msg: any) {
+  private settle(msg: ResultReply) {
     const p = this.pending;
     // Only the reply to the request in flight, carrying its nonce, counts.
     if (!p || msg.id !== p.id || msg.nonce !== p.nonce) return;
     this.pending = undefined;
     const seconds = (Date.now() - p.started) / 1000; // ours, not the reply's
-    const timing = timingOf(msg.timing, seconds);
-    if (msg.ok === true) {
-      const outputs = msg.outputs && typeof msg.outputs === 'object' && !Array.isArray(msg.outputs) ? Object.keys(msg.outputs) : [];
-      const bad = outputs.find((n) => !OUTPUT_NAME.test(n));
-      if (bad !== undefined || outputs.length > MAX_OUTPUTS) {
-        p.resolve({ status: 'error', seconds, error: { kind: 'bad-output', message: `the worker named outputs the grader cannot accept (${outputs.length > MAX_OUTPUTS ? `${outputs.length} of them` : JSON.stringify(bad!.slice(0, 80))})`, traceback: '' } });
-      } else {
-        // Self-check replies carry numbers, not files: only finite numbers are taken.
-        const values: Record<string, number> = {};
-        if (msg.values && typeof msg.values === 'object') for (const [k, v] of Object.entries(msg.values)) if (typeof v === 'number' && Number.isFinite(v)) values[k] = v;
-        p.resolve({ status: 'ok', outputs, values, seconds, ...timing, inline: inlineOutputs(msg.outputs ?? {}) });
-      }
-      return;
-    }
-    const e = msg.error && typeof msg.error === 'object' ? msg.error : {};
-    p.resolve({
-      status: 'error',
-      seconds,
-      ...timing,
-      error: {
-        kind: ERROR_KINDS.has(e.kind) ? e.kind : 'exception',
-        message: capped(e.message, 4000) || 'the worker reported an error without a message',
-        traceback: capped(e.traceback, 8000),
-      },
-    });
+    const timing = msg.timing ? { timing: msg.timing } : {};
+    if (msg.ok === 'refused') p.resolve({ status: 'error', seconds, error: { kind: 'bad-output', message: msg.problem, traceback: '' } });
+    else if (msg.ok) p.resolve({ status: 'ok', outputs: msg.outputs, values: msg.values, seconds, ...timing, inline: msg.inline });
+    else p.resolve({ status: 'error', seconds, ...timing, error: msg.error });
+  }
+
+  /**
+   * A line on the reply pipe that is not JSON, while a request is in flight: the driver's reply
+   * could not be encoded, or the student's code wrote into the pipe. Either way that request has
+   * no answer the grader can read; waiting would only turn it into a timeout.
+   */
+  private unreadable() {
+    const p = this.pending;
+    if (!p) return;
+    this.pending = undefined;
+    p.resolve({ status: 'error', seconds: (Date.now() - p.started) / 1000, error: { kind: 'bad-output', message: 'the worker sent a reply the grader cannot read (not JSON): the request failed', traceback: '' } });
   }
 
   get alive(): boolean {
@@ -342,11 +285,11 @@ export class Worker {
     return this.request({ type: 'selfcheck', probe: this.toWorker(probe), inputs: map(inputs), directions: map(directions), output, dout, h }, timeoutSeconds);
   }
 
-  private request(body: Record<string, unknown>, timeoutSeconds: number): Promise<RunOutcome> {
+  private request(body: DistributiveOmit<Exclude<Request, { type: 'exit' }>, 'id' | 'nonce'>, timeoutSeconds: number): Promise<RunOutcome> {
     if (this.pending) throw new Error('worker: one request at a time');
     const id = this.nextId++;
     const nonce = randomBytes(12).toString('hex');
-    const request = { ...body, id, nonce };
+    const request: Request = { ...body, id, nonce };
     return new Promise((resolve) => {
       const started = Date.now();
       const timer = setTimeout(() => {
@@ -402,7 +345,7 @@ export class Worker {
 
   async close() {
     if (this.alive) {
-      this.requests.write(JSON.stringify({ type: 'exit' }) + '\n');
+      this.requests.write(JSON.stringify({ type: 'exit' } satisfies Request) + '\n');
       await Promise.race([this.proc, new Promise((r) => setTimeout(r, 2000).unref())]);
     }
     this.kill(); // a worker that did not leave, and stray children of one that did
@@ -422,3 +365,5 @@ function chownTree(dir: string, uid: number) {
     else if (e.isSymbolicLink() || fs.lstatSync(p).nlink === 1) fs.lchownSync(p, uid, uid);
   }
 }
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

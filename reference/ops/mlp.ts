@@ -2,7 +2,7 @@
  * The reference ops of the fully-connected-network homework, under the names specs use. The
  * maths lives in layers.ts, losses.ts and optim.ts; this file only maps named arrays onto it.
  */
-import { type Tensor, scalar } from '../../harness/tensor/tensor.ts';
+import { scalar } from '../../harness/tensor/tensor.ts';
 import type { RefOp } from '../op.ts';
 import { defineOp } from './args.ts';
 import {

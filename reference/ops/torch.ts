@@ -8,7 +8,8 @@ import { type Tensor, scalar, tensor } from '../../harness/tensor/tensor.ts';
 import { transpose } from '../nd.ts';
 import type { RefOp } from '../op.ts';
 import { defineOp } from './args.ts';
-import { expectDims, expectShape, f64, fcBackward, fcForward, reluBackward, reluForward } from './layers.ts';
+import { conv2dForward, maxpoolForward } from './conv.ts';
+import { expectDims, expectShape, f64, fcBackward, fcForward, reluBackward, reluForward, sigmoidForward } from './layers.ts';
 import { crossEntropyBackward, crossEntropyForward, softmax } from './losses.ts';
 
 // ---- Layer algebra: parameter counts and output shapes ----
@@ -17,26 +18,31 @@ import { crossEntropyBackward, crossEntropyForward, softmax } from './losses.ts'
 type Shape = number[];
 
 export type LayerSpec =
-  | { linear: [number, number] }
+  | { linear: [number, number]; bias?: boolean }
   | { conv: { in: number; out: number; k: number; stride?: number; padding?: number } }
+  /** Max pooling over n x n windows moved by n (torch's MaxPool2d(n): stride defaults to the kernel). */
   | { maxpool: number }
   | 'flatten'
   | 'relu'
+  | 'sigmoid'
   | 'dropout';
+
+const isActivation = (layer: LayerSpec): layer is 'relu' | 'sigmoid' => layer === 'relu' || layer === 'sigmoid';
 
 /** Parameters a layer holds and the shape it hands on; a layer that cannot take `input` throws. */
 export function layerStep(layer: LayerSpec, input: Shape): { params: number; output: Shape } {
-  if (layer === 'relu' || layer === 'dropout') return { params: 0, output: input };
+  if (isActivation(layer) || layer === 'dropout') return { params: 0, output: input };
   if (layer === 'flatten') return { params: 0, output: [input.reduce((a, b) => a * b, 1)] };
   if ('linear' in layer) {
     const [i, o] = layer.linear;
     if (input.length !== 1 || input[0] !== i) throw new Error(`linear(${i}, ${o}) cannot take an input of shape [${input}]`);
-    return { params: i * o + o, output: [o] };
+    return { params: i * o + (layer.bias === false ? 0 : o), output: [o] };
   }
   if ('conv' in layer) {
     const { in: c, out: f, k, stride = 1, padding = 0 } = layer.conv;
     if (input.length !== 3 || input[0] !== c) throw new Error(`conv(${c} -> ${f}) cannot take an input of shape [${input}]`);
     const side = (n: number) => Math.floor((n + 2 * padding - k) / stride) + 1;
+    if (side(input[1]) < 1 || side(input[2]) < 1) throw new Error(`conv ${k}x${k} cannot take an input of shape [${input}]`);
     return { params: k * k * c * f + f, output: [f, side(input[1]), side(input[2])] };
   }
   const p = layer.maxpool;
@@ -54,20 +60,161 @@ export function summarize(layers: LayerSpec[], input: Shape): { params: number; 
   return { params, output: shape };
 }
 
-const block = (cIn: number, cOut: number): LayerSpec[] => [{ conv: { in: cIn, out: cOut, k: 3, padding: 1 } }, 'relu', { maxpool: 2 }];
+const fc = (i: number, o: number, bias = true): LayerSpec => (bias ? { linear: [i, o] } : { linear: [i, o], bias: false });
+/** The handout's Conv-kxkxf: stride 1, valid padding. */
+const conv = (c: number, f: number, k: number): LayerSpec => ({ conv: { in: c, out: f, k } });
+const POOL: LayerSpec = { maxpool: 2 };
 
-/** The pack's models, layer by layer (assignments/torch-training/README.md describes them). */
+/**
+ * The pack's models, layer by layer (assignments/torch-training/README.md describes them):
+ * `model`, the MLP of the training checks, and the five architectures of METU EE449 HW1
+ * (part 3) exactly as its handout lists them, PredictionLayer FC10 last and no softmax. The
+ * width of each classifier's input is what the layers before it leave (summarize checks it).
+ */
 export const ARCHITECTURES: Record<string, { input: Shape; layers: LayerSpec[] }> = {
-  model: { input: [1, 28, 28], layers: ['flatten', { linear: [784, 256] }, 'relu', { linear: [256, 128] }, 'relu', { linear: [128, 64] }, 'relu', { linear: [64, 10] }] },
-  mlp1: { input: [1, 32, 32], layers: ['flatten', { linear: [1024, 10] }] },
-  mlp2: { input: [1, 32, 32], layers: ['flatten', { linear: [1024, 256] }, 'relu', { linear: [256, 10] }] },
-  cnn3: {
+  model: { input: [1, 28, 28], layers: ['flatten', fc(784, 256), 'relu', fc(256, 128), 'relu', fc(128, 64), 'relu', fc(64, 10)] },
+  mlp_1: { input: [1, 32, 32], layers: ['flatten', fc(1024, 32), 'relu', fc(32, 10)] },
+  mlp_2: { input: [1, 32, 32], layers: ['flatten', fc(1024, 32), 'relu', fc(32, 64, false), fc(64, 10)] },
+  cnn_3: {
     input: [1, 32, 32],
-    layers: [{ conv: { in: 1, out: 16, k: 5 } }, 'relu', { maxpool: 2 }, { conv: { in: 16, out: 32, k: 5 } }, 'relu', { maxpool: 2 }, 'flatten', { linear: [800, 10] }],
+    layers: [conv(1, 16, 3), 'relu', conv(16, 8, 5), 'relu', POOL, conv(8, 16, 7), POOL, 'flatten', fc(16 * 3 * 3, 10)],
   },
-  cnn4: { input: [1, 32, 32], layers: [...block(1, 32), ...block(32, 64), ...block(64, 128), 'flatten', { linear: [2048, 10] }] },
-  cnn5: { input: [1, 32, 32], layers: [...block(1, 32), ...block(32, 64), ...block(64, 128), 'flatten', { linear: [2048, 256] }, 'relu', { linear: [256, 10] }] },
+  cnn_4: {
+    input: [1, 32, 32],
+    layers: [conv(1, 16, 3), 'relu', conv(16, 8, 3), 'relu', conv(8, 16, 5), 'relu', POOL, conv(16, 16, 5), 'relu', POOL, 'flatten', fc(16 * 4 * 4, 10)],
+  },
+  cnn_5: {
+    input: [1, 32, 32],
+    layers: [
+      conv(1, 8, 3), 'relu', conv(8, 16, 3), 'relu', conv(16, 8, 3), 'relu', conv(8, 16, 3), 'relu', POOL,
+      conv(16, 16, 3), 'relu', conv(16, 8, 3), 'relu', POOL, 'flatten', fc(8 * 4 * 4, 10),
+    ],
+  },
 };
+
+/** The EE449 architectures (ARCHITECTURES less the training checks' `model`). */
+export const EE449 = ['mlp_1', 'mlp_2', 'cnn_3', 'cnn_4', 'cnn_5'] as const;
+
+/** Part 4's `s` variants: the same layers with Sigmoid in place of every ReLU. */
+export const withSigmoid = (layers: LayerSpec[]): LayerSpec[] => layers.map((l) => (l === 'relu' ? 'sigmoid' : l));
+
+// ---- Layer tables: a network's layer sequence as numbers ----
+
+/**
+ * A layer sequence as an int64 table, one row per layer and these columns, so the probe can
+ * report what a student's model is made of and the grader can compare it with the handout's.
+ * Flatten (and view or reshape) has no row: it is bookkeeping the handout does not list, done
+ * anywhere between the last pooling and the first FC layer. harness/checks/properties.ts
+ * (layer_sequence) words the differences; probes/_ee449.py writes the same table.
+ */
+export const LAYER_COLUMNS = ['kind', 'in', 'out', 'k', 'stride', 'padding', 'bias', 'params'] as const;
+
+/** Row kinds: the index is the code in the `kind` column. */
+export const LAYER_KINDS = [
+  'unknown', 'Linear', 'Conv2d', 'MaxPool2d', 'ReLU', 'Sigmoid', 'Tanh', 'Softmax', 'Dropout', 'BatchNorm', 'AvgPool2d',
+  'another activation', 'a layer with parameters',
+] as const;
+
+/** The `padding` column's code for torch's padding="same" (a number of pixels otherwise). */
+export const PADDING_SAME = -1;
+
+const kindCode = (name: (typeof LAYER_KINDS)[number]): number => LAYER_KINDS.indexOf(name);
+
+export function layerTable(layers: LayerSpec[], input: Shape): Tensor {
+  const rows: number[][] = [];
+  let shape = input;
+  for (const layer of layers) {
+    const step = layerStep(layer, shape);
+    shape = step.output;
+    if (layer === 'flatten') continue;
+    if (layer === 'relu') rows.push([kindCode('ReLU'), 0, 0, 0, 0, 0, 0, 0]);
+    else if (layer === 'sigmoid') rows.push([kindCode('Sigmoid'), 0, 0, 0, 0, 0, 0, 0]);
+    else if (layer === 'dropout') rows.push([kindCode('Dropout'), 0, 0, 0, 0, 0, 0, 0]);
+    else if ('linear' in layer) rows.push([kindCode('Linear'), layer.linear[0], layer.linear[1], 0, 0, 0, layer.bias === false ? 0 : 1, step.params]);
+    else if ('conv' in layer) {
+      const { in: c, out: f, k, stride = 1, padding = 0 } = layer.conv;
+      rows.push([kindCode('Conv2d'), c, f, k, stride, padding, 1, step.params]);
+    } else rows.push([kindCode('MaxPool2d'), 0, 0, layer.maxpool, layer.maxpool, 0, 0, 0]);
+  }
+  return tensor([rows.length, LAYER_COLUMNS.length], rows.flat(), 'int64');
+}
+
+// ---- A forward pass through a layer list, with the weights the grader sets ----
+
+/**
+ * Scores of a layer list for a batch x (N, C, H, W) and one flat vector of parameters `theta`:
+ * each Linear or Conv2d layer in order takes its weight in torch's layout ((out, in) or
+ * (out, in, k, k), row-major) and then its bias, if it has one. Convolution and pooling run in
+ * NHWC on the numpy packs' proved ops (conv.ts, pool.ts); the activations are turned back to
+ * NCHW before a flatten, so the features reach the classifier in torch's order.
+ */
+export function sequentialForward(layers: LayerSpec[], input: Shape, x: Tensor, theta: Tensor): Tensor {
+  const op = 'sequential_forward';
+  const { params } = summarize(layers, input);
+  if (theta.shape.length !== 1 || theta.data.length !== params) {
+    throw new Error(`${op}: theta has shape [${theta.shape}]; these layers take ${params} parameters`);
+  }
+  if (x.shape.length !== 4 || x.shape.slice(1).join() !== input.join()) {
+    throw new Error(`${op}: x must have shape [N, ${input}], got [${x.shape}]`);
+  }
+  let at = 0;
+  const take = (shape: number[]): Tensor => {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const t = f64(shape, Float64Array.from(theta.data.subarray(at, at + n)));
+    at += n;
+    return t;
+  };
+  let a = nchwToNhwc(x);
+  let spatial = true;
+  for (const layer of layers) {
+    if (layer === 'relu') a = reluForward(a);
+    else if (layer === 'sigmoid') a = sigmoidForward(a);
+    else if (layer === 'dropout') continue;
+    else if (layer === 'flatten') {
+      if (spatial) a = nchwFlat(a);
+      spatial = false;
+    } else if ('linear' in layer) {
+      const [i, o] = layer.linear;
+      const w = take([o, i]);
+      const b = layer.bias === false ? f64([o], new Float64Array(o)) : take([o]);
+      a = fcForward(a, fcWeight(w), b);
+    } else if ('conv' in layer) {
+      const { in: c, out: f, k, stride = 1, padding = 0 } = layer.conv;
+      const w = take([f, c, k, k]);
+      a = conv2dForward(a, torchConvWeight(w), take([f]), stride, padding);
+    } else a = maxpoolForward(a, layer.maxpool, layer.maxpool);
+  }
+  return a;
+}
+
+function nchwToNhwc(x: Tensor): Tensor {
+  const [n, c, h, w] = x.shape;
+  const out = new Float64Array(x.data.length);
+  for (let i = 0; i < n; i++) for (let ch = 0; ch < c; ch++) for (let r = 0; r < h; r++) for (let col = 0; col < w; col++) {
+    out[((i * h + r) * w + col) * c + ch] = x.data[((i * c + ch) * h + r) * w + col];
+  }
+  return f64([n, h, w, c], out);
+}
+
+/** NHWC activations flattened the way torch flattens NCHW ones: channel, then row, then column. */
+function nchwFlat(a: Tensor): Tensor {
+  const [n, h, w, c] = a.shape;
+  const out = new Float64Array(a.data.length);
+  for (let i = 0; i < n; i++) for (let r = 0; r < h; r++) for (let col = 0; col < w; col++) for (let ch = 0; ch < c; ch++) {
+    out[i * c * h * w + (ch * h + r) * w + col] = a.data[((i * h + r) * w + col) * c + ch];
+  }
+  return f64([n, c * h * w], out);
+}
+
+/** A torch Conv2d weight (out, in, kh, kw) as the (kh, kw, in, out) kernel conv2d_forward takes. */
+function torchConvWeight(w: Tensor): Tensor {
+  const [f, c, kh, kw] = w.shape;
+  const out = new Float64Array(w.data.length);
+  for (let o = 0; o < f; o++) for (let i = 0; i < c; i++) for (let r = 0; r < kh; r++) for (let s = 0; s < kw; s++) {
+    out[((r * kw + s) * c + i) * f + o] = w.data[((o * c + i) * kh + r) * kw + s];
+  }
+  return f64([kh, kw, c, f], out);
+}
 
 // ---- Linear/ReLU stacks in torch's layout ----
 
@@ -230,10 +377,12 @@ function known(op: string, given: Record<string, Tensor>, names: string[]): void
 const layerOutputs = (layers: Linear[]): Record<string, Tensor> =>
   Object.fromEntries(layers.flatMap((l, i) => [[`w${i + 1}`, l.w], [`b${i + 1}`, l.b]]));
 
+const modelName = (name: string) => (name === 'model' ? 'Model' : name);
+
 const summaryOp = (name: string): RefOp => defineOp(
   {
     name: `${name}_summary`,
-    summary: `parameter count and output shape of the torch-training pack's ${name === 'model' ? 'Model' : name.toUpperCase()} on a batch of ${ARCHITECTURES[name].input.join('x')} images`,
+    summary: `parameter count and output shape of the torch-training pack's ${modelName(name)} on a batch of ${ARCHITECTURES[name].input.join('x')} images`,
     inputs: ['batch'],
     defaults: { batch: 1 },
     outputs: ['params', 'out_shape'],
@@ -245,8 +394,35 @@ const summaryOp = (name: string): RefOp => defineOp(
   },
 );
 
+const layersOp = (name: string): RefOp => defineOp(
+  {
+    name: `${name}_layers`,
+    summary: `the layer table (${LAYER_COLUMNS.join(', ')}) of EE449's ${name}, flatten left out`,
+    inputs: [],
+    outputs: ['layers'],
+  },
+  () => {
+    const arch = ARCHITECTURES[name];
+    return { layers: layerTable(arch.layers, arch.input) };
+  },
+);
+
+const forwardOp = (name: string): RefOp => defineOp(
+  {
+    name: `${name}_forward`,
+    summary: `scores of EE449's ${name} for images x (N, 1, 32, 32) with parameters theta: each Linear/Conv2d layer in order, its weight (torch layout) then its bias`,
+    inputs: ['x', 'theta'],
+    outputs: ['scores'],
+  },
+  ({ t }) => {
+    const arch = ARCHITECTURES[name];
+    return { scores: sequentialForward(arch.layers, arch.input, t('x'), t('theta')) };
+  },
+);
+
 export const torchOps: RefOp[] = [
   ...Object.keys(ARCHITECTURES).map(summaryOp),
+  ...EE449.flatMap((name) => [layersOp(name), forwardOp(name)]),
   {
     name: 'linear_relu_stack',
     summary: 'logits of Linear, ReLU, ..., Linear with torch (out, in) weights w1, b1, ... (up to 4 layers); x (N, ...) is flattened',

@@ -15,11 +15,12 @@ import { type SampleStudent, expectationProblems, loadClassFile, materializeClas
 import { resolvePython } from '../../harness/python/environment.ts';
 import type { Status, SubmissionResult } from '../../harness/results/types.ts';
 import { gradeBatch } from '../../harness/runner/batch.ts';
-import { effectiveLimits } from '../../harness/runner/submission.ts';
+import { effectiveLimits } from '../../harness/runner/limits.ts';
 import { REPO_ROOT, loadPack } from '../../harness/spec/load.ts';
 import { formatBytes } from '../../harness/worker/limits.ts';
 import { findBubblewrap, resolveIsolation, runningAsRoot, workerUidRange } from '../../harness/worker/sandbox.ts';
 import { expectValidResult } from '../helpers/grade.ts';
+import { gradebookCsv } from '../../reports/gradebook.ts';
 
 const CORPUS = path.join(REPO_ROOT, 'fixtures', 'adversarial', 'adversarial.yaml');
 // The writes-outside spy writes to any /tmp/dlgrade-corpus-canary-*: each run plants its own.
@@ -142,7 +143,7 @@ function commonChecks(run: Run) {
     for (const c of r.checks) expect(c.seconds, `${r.submission}/${c.id}`).toBeLessThan(limits.check_seconds + 1);
     expect(r.seconds, r.submission).toBeLessThan(limits.submission_seconds + 1);
   }
-  const csv = fs.readFileSync(path.join(run.out, 'gradebook.csv'), 'utf8');
+  const csv = gradebookCsv(run.results);
   expect(csv.trim().split('\n')).toHaveLength(doc.students.length + 1);
   expect(csv).toContain('"Marie ""Mia"" O\'Brien, jr",');
   expect(csv).toContain('Zoë Ångström-李雷,');

@@ -7,8 +7,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parityCase } from '../../harness/runner/parity.ts';
-import { describeIsolation, usesCuda } from '../../harness/runner/submission.ts';
+import { parityCase } from '../../harness/checks/parity.ts';
+import { describeIsolation, usesCuda } from '../../harness/runner/limits.ts';
 import { givenRunner } from '../../harness/python/tags.ts';
 import { REPO_ROOT, loadPack } from '../../harness/spec/load.ts';
 import { grade } from '../helpers/grade.ts';
@@ -69,8 +69,9 @@ describe('torch-training device_parity, on two CPU device strings', () => {
     ['      - name: cuda\n        inputs: { device: cuda,', '      - name: cpu-a\n        inputs: { device: cpu,'],
     ['      - name: cpu\n        inputs: { device: cpu,', '      - name: cpu-b\n        inputs: { device: cpu,'],
     ['parity: { fast: cuda, slow: cpu, speedup: 2,', `parity: { fast: cpu-a, slow: cpu-b, speedup: ${speedup},`],
-    ['      examples: 6000\n      epochs: 3\n', '      examples: 3000\n      epochs: 1\n'],
-    ['bar: 0.5, solution: 0.65', 'bar: 0.2'],
+    // Two epochs of half the images: the handout's cnn_3 reaches about 0.58 at lr 0.05 (one epoch: 0.19).
+    ['      examples: 6000\n      epochs: 3\n', '      examples: 3000\n      epochs: 2\n'],
+    ['bar: 0.5, solution: 0.69', 'bar: 0.2'],
   ]);
 
   it('passes the solution with an accuracy gap of 0 and records both runs', async () => {

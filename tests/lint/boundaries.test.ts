@@ -34,8 +34,16 @@ describe('stage boundaries', () => {
     expect(all).toEqual(expect.arrayContaining(['harness/checks', 'harness/cli', 'harness/runner', 'harness/spec', 'harness/tensor', 'harness/worker', 'reference', 'reports']));
   });
 
+  const declared = (stage: string) => new Set(fs.readFileSync(path.join(root, stage, 'DEPS.list'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#')));
+
+  it('no two stages may import each other, and reports read only the result model', () => {
+    const mutual = all.flatMap((a) => [...declared(a)].filter((b) => b > a && all.includes(b) && declared(b).has(a)).map((b) => `${a} <-> ${b}`));
+    expect(mutual).toEqual([]);
+    expect([...declared('reports')]).toEqual(['harness/results']);
+  });
+
   it.each(all)('%s imports only what its DEPS.list allows', (stage) => {
-    const allowed = new Set(fs.readFileSync(path.join(root, stage, 'DEPS.list'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#')));
+    const allowed = declared(stage);
     const problems: string[] = [];
     for (const file of tsFiles(path.join(root, stage))) {
       const own = stageOf(path.relative(root, file), all);

@@ -1,6 +1,7 @@
 /** Where a failed output differs: the worst elements and the heat map, small and schema-valid. */
 import { describe, expect, it } from 'vitest';
-import { HEATMAP_MAX, compareOutput, detailOf } from '../../harness/checks/compare.ts';
+import { compareOutput, detailOf } from '../../harness/checks/compare.ts';
+import { HEATMAP_MAX } from '../../harness/results/types.ts';
 import { toJson } from '../../harness/results/write.ts';
 import { tensor } from '../../harness/tensor/tensor.ts';
 import { expectValidResult } from '../helpers/grade.ts';

@@ -10,7 +10,8 @@ import { gradescopeResults } from '../../reports/gradescope.ts';
 import { htmlReport } from '../../reports/html.ts';
 import { junitXml } from '../../reports/junit.ts';
 import { markdownSummary, mdInline } from '../../reports/markdown.ts';
-import { SUBMISSION_REPORTERS, parseReports } from '../../reports/registry.ts';
+import { BATCH_REPORTERS, SUBMISSION_REPORTERS } from '../../reports/registry.ts';
+import { parseReports } from '../../harness/cli/options.ts';
 import gradescopeSchema from '../../reports/schemas/gradescope-results.schema.json' with { type: 'json' };
 import { parseJunit } from '../helpers/junit.ts';
 import { XSS, syntheticResult } from '../helpers/results.ts';
@@ -154,8 +155,10 @@ describe('HTML report', () => {
 });
 
 describe('reporter registry', () => {
-  it('gives every reporter its own file and refuses unknown names', () => {
-    expect(new Set(SUBMISSION_REPORTERS.map((x) => x.file)).size).toBe(SUBMISSION_REPORTERS.length);
+  it('gives every reporter its own file, under its own name, and refuses unknown names', () => {
+    const all = [...Object.entries(SUBMISSION_REPORTERS), ...Object.entries(BATCH_REPORTERS)];
+    expect(new Set(all.map(([, x]) => x.file)).size).toBe(all.length);
+    for (const [key, x] of all) expect(x.name).toBe(key);
     expect(parseReports('html,junit')).toEqual(['html', 'junit']);
     expect(() => parseReports('html,pdf')).toThrow(/unknown report "pdf"/);
     expect(parseReports('all')).toContain('index');

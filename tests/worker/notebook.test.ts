@@ -30,15 +30,17 @@ const notebook = (cells: (string | { md: string })[]) => JSON.stringify({
     : { cell_type: 'markdown', metadata: {}, source: [c.md] })),
 });
 
-/** Runs the driver's extraction on a notebook; with `load`, also imports the result. */
+/** Runs the worker's notebook filter (dlgrade_notebook.py) on a notebook; with `load`, also imports the result. */
 function extract(cells: (string | { md: string })[], load = false): Extracted {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dlgrade-nb-'));
   fs.writeFileSync(path.join(dir, 'hw.ipynb'), notebook(cells));
   const script = `
-import importlib.util, json, sys
+import importlib.util, json, os, sys
+sys.path.append(os.path.dirname(sys.argv[1]))
 spec = importlib.util.spec_from_file_location("driver", sys.argv[1])
 d = importlib.util.module_from_spec(spec); spec.loader.exec_module(d)
-kept, skipped, names = d.extract_notebook(open("hw.ipynb").read(), "hw.ipynb")
+import dlgrade_notebook
+kept, skipped, names = dlgrade_notebook.extract_notebook(open("hw.ipynb").read(), "hw.ipynb")
 out = {"kept": [{"cell": n, "statements": [type(s).__name__ for s in nodes]} for n, _, nodes in kept],
        "skipped": skipped, "names": {k: v["cell"] for k, v in names.items()}}
 if sys.argv[2] == "load":

@@ -13,7 +13,7 @@ import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Expectation, classFile, loadClassFile, materializeClassFile } from '../../harness/cli/sample-class.ts';
 import { answerValue, readAnswers } from '../../harness/checks/answers.ts';
-import type { Comparison } from '../../harness/checks/compare.ts';
+import type { Comparison } from '../../harness/results/types.ts';
 import { buildInputs, textInputs } from '../../harness/checks/inputs.ts';
 import { judgeCase } from '../../harness/checks/judge.ts';
 import { REPO_ROOT } from '../../harness/spec/load.ts';

@@ -37,69 +37,125 @@ class DropoutModel(nn.Module):
         return self.fc2(self.dropout(h))
 
 
-# The five architectures compared on 32x32 grey images (N, 1, 32, 32), 10 classes.
+# The five architectures of METU EE449 HW1 (part 3), on 32x32 grey images (N, 1, 32, 32), 10
+# classes: convolutions with stride 1 and no padding, max-pooling 2x2 with stride 2, and the
+# PredictionLayer FC10 last (raw scores, no softmax). Each has an `s` variant for part 4, the same
+# layers with Sigmoid in place of every ReLU: a subclass that only changes `activation`.
 
-class MLP1(nn.Module):
-    """One linear layer: 1024 -> 10."""
+class mlp_1(nn.Module):
+    """[FC-32, ReLU] + FC10."""
+    activation = nn.ReLU
 
     def __init__(self):
         super().__init__()
-        self.net = nn.Sequential(nn.Flatten(), nn.Linear(32 * 32, 10))
+        act = self.activation
+        self.layers = nn.Sequential(nn.Flatten(), nn.Linear(32 * 32, 32), act(), nn.Linear(32, 10))
 
     def forward(self, x):
-        return self.net(x)
+        return self.layers(x)
 
 
-class MLP2(nn.Module):
-    """1024 -> 256 -> ReLU -> 10."""
-
-    def __init__(self):
-        super().__init__()
-        self.net = nn.Sequential(nn.Flatten(), nn.Linear(32 * 32, 256), nn.ReLU(), nn.Linear(256, 10))
-
-    def forward(self, x):
-        return self.net(x)
-
-
-class CNN3(nn.Module):
-    """conv 5x5 (1 -> 16), ReLU, maxpool 2 -> conv 5x5 (16 -> 32), ReLU, maxpool 2 -> linear 800 -> 10."""
+class mlp_2(nn.Module):
+    """[FC-32, ReLU, FC-64 (no bias)] + FC10."""
+    activation = nn.ReLU
 
     def __init__(self):
         super().__init__()
-        self.features = nn.Sequential(
-            nn.Conv2d(1, 16, 5), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(16, 32, 5), nn.ReLU(), nn.MaxPool2d(2),
+        act = self.activation
+        self.layers = nn.Sequential(
+            nn.Flatten(),
+            nn.Linear(32 * 32, 32), act(),
+            nn.Linear(32, 64, bias=False),
+            nn.Linear(64, 10),
         )
-        self.classifier = nn.Linear(32 * 5 * 5, 10)
 
     def forward(self, x):
-        return self.classifier(torch.flatten(self.features(x), 1))
+        return self.layers(x)
 
 
-def conv_block(c_in, c_out):
-    """conv 3x3 with padding 1 (size kept), ReLU, maxpool 2 (size halved)."""
-    return nn.Sequential(nn.Conv2d(c_in, c_out, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2))
-
-
-class CNN4(nn.Module):
-    """Three conv blocks (1 -> 32 -> 64 -> 128 channels, 32 -> 4 pixels) -> linear 2048 -> 10."""
+class cnn_3(nn.Module):
+    """[Conv-3x3x16, ReLU, Conv-5x5x8, ReLU, MaxPool, Conv-7x7x16, MaxPool] + FC10.
+    32 -> 30 -> 26 -> 13 -> 7 -> 3: 16 maps of 3x3 reach the classifier."""
+    activation = nn.ReLU
 
     def __init__(self):
         super().__init__()
-        self.features = nn.Sequential(conv_block(1, 32), conv_block(32, 64), conv_block(64, 128))
-        self.classifier = nn.Linear(128 * 4 * 4, 10)
+        act = self.activation
+        self.features = nn.Sequential(
+            nn.Conv2d(1, 16, 3), act(),
+            nn.Conv2d(16, 8, 5), act(),
+            nn.MaxPool2d(2, 2),
+            nn.Conv2d(8, 16, 7),
+            nn.MaxPool2d(2, 2),
+        )
+        self.classifier = nn.Linear(16 * 3 * 3, 10)
 
     def forward(self, x):
         return self.classifier(torch.flatten(self.features(x), 1))
 
 
-class CNN5(nn.Module):
-    """CNN4's three conv blocks -> linear 2048 -> 256 -> ReLU -> 10."""
+class cnn_4(nn.Module):
+    """[Conv-3x3x16, ReLU, Conv-3x3x8, ReLU, Conv-5x5x16, ReLU, MaxPool, Conv-5x5x16, ReLU, MaxPool]
+    + FC10. 32 -> 30 -> 28 -> 24 -> 12 -> 8 -> 4: 16 maps of 4x4 reach the classifier."""
+    activation = nn.ReLU
 
     def __init__(self):
         super().__init__()
-        self.features = nn.Sequential(conv_block(1, 32), conv_block(32, 64), conv_block(64, 128))
-        self.classifier = nn.Sequential(nn.Linear(128 * 4 * 4, 256), nn.ReLU(), nn.Linear(256, 10))
+        act = self.activation
+        self.features = nn.Sequential(
+            nn.Conv2d(1, 16, 3), act(),
+            nn.Conv2d(16, 8, 3), act(),
+            nn.Conv2d(8, 16, 5), act(),
+            nn.MaxPool2d(2, 2),
+            nn.Conv2d(16, 16, 5), act(),
+            nn.MaxPool2d(2, 2),
+        )
+        self.classifier = nn.Linear(16 * 4 * 4, 10)
 
     def forward(self, x):
         return self.classifier(torch.flatten(self.features(x), 1))
+
+
+class cnn_5(nn.Module):
+    """[Conv-3x3x8, ReLU, Conv-3x3x16, ReLU, Conv-3x3x8, ReLU, Conv-3x3x16, ReLU, MaxPool,
+    Conv-3x3x16, ReLU, Conv-3x3x8, ReLU, MaxPool] + FC10.
+    32 -> 30 -> 28 -> 26 -> 24 -> 12 -> 10 -> 8 -> 4: 8 maps of 4x4 reach the classifier."""
+    activation = nn.ReLU
+
+    def __init__(self):
+        super().__init__()
+        act = self.activation
+        self.features = nn.Sequential(
+            nn.Conv2d(1, 8, 3), act(),
+            nn.Conv2d(8, 16, 3), act(),
+            nn.Conv2d(16, 8, 3), act(),
+            nn.Conv2d(8, 16, 3), act(),
+            nn.MaxPool2d(2, 2),
+            nn.Conv2d(16, 16, 3), act(),
+            nn.Conv2d(16, 8, 3), act(),
+            nn.MaxPool2d(2, 2),
+        )
+        self.classifier = nn.Linear(8 * 4 * 4, 10)
+
+    def forward(self, x):
+        return self.classifier(torch.flatten(self.features(x), 1))
+
+
+class mlp_1s(mlp_1):
+    activation = nn.Sigmoid
+
+
+class mlp_2s(mlp_2):
+    activation = nn.Sigmoid
+
+
+class cnn_3s(cnn_3):
+    activation = nn.Sigmoid
+
+
+class cnn_4s(cnn_4):
+    activation = nn.Sigmoid
+
+
+class cnn_5s(cnn_5):
+    activation = nn.Sigmoid

@@ -29,60 +29,122 @@ class DropoutModel(nn.Module):
         raise NotImplementedError("DropoutModel.forward is still a TODO")
 
 
-# The five architectures compared on 32x32 grey images (N, 1, 32, 32), 10 classes.
+# The five architectures of METU EE449 HW1 (part 3), on 32x32 grey images (N, 1, 32, 32), 10
+# classes: convolutions with stride 1 and no padding (valid), max-pooling 2x2 with stride 2, and
+# the PredictionLayer FC10 last (raw scores, no softmax).
 
-class MLP1(nn.Module):
-    """One linear layer: 1024 -> 10."""
-
-    def __init__(self):
-        super().__init__()
-        # TODO
-
-    def forward(self, x):
-        raise NotImplementedError("MLP1.forward is still a TODO")
-
-
-class MLP2(nn.Module):
-    """1024 -> 256 -> ReLU -> 10."""
+class mlp_1(nn.Module):
+    """[FC-32, ReLU] + FC10."""
 
     def __init__(self):
         super().__init__()
         # TODO
 
     def forward(self, x):
-        raise NotImplementedError("MLP2.forward is still a TODO")
+        raise NotImplementedError("mlp_1.forward is still a TODO")
 
 
-class CNN3(nn.Module):
-    """conv 5x5 (1 -> 16), ReLU, maxpool 2 -> conv 5x5 (16 -> 32), ReLU, maxpool 2 -> linear -> 10.
-    No padding: work out the size of the features the linear layer gets."""
-
-    def __init__(self):
-        super().__init__()
-        # TODO
-
-    def forward(self, x):
-        raise NotImplementedError("CNN3.forward is still a TODO")
-
-
-class CNN4(nn.Module):
-    """Three blocks of conv 3x3 with padding 1, ReLU, maxpool 2 (1 -> 32 -> 64 -> 128 channels),
-    then one linear layer -> 10."""
+class mlp_2(nn.Module):
+    """[FC-32, ReLU, FC-64 (no bias)] + FC10."""
 
     def __init__(self):
         super().__init__()
         # TODO
 
     def forward(self, x):
-        raise NotImplementedError("CNN4.forward is still a TODO")
+        raise NotImplementedError("mlp_2.forward is still a TODO")
 
 
-class CNN5(nn.Module):
-    """CNN4's three conv blocks, then linear -> 256 -> ReLU -> 10."""
+class cnn_3(nn.Module):
+    """[Conv-3x3x16, ReLU, Conv-5x5x8, ReLU, MaxPool, Conv-7x7x16, MaxPool] + FC10.
+    Work out the size of the features FC10 gets."""
 
     def __init__(self):
         super().__init__()
         # TODO
 
     def forward(self, x):
-        raise NotImplementedError("CNN5.forward is still a TODO")
+        raise NotImplementedError("cnn_3.forward is still a TODO")
+
+
+class cnn_4(nn.Module):
+    """[Conv-3x3x16, ReLU, Conv-3x3x8, ReLU, Conv-5x5x16, ReLU, MaxPool, Conv-5x5x16, ReLU, MaxPool]
+    + FC10."""
+
+    def __init__(self):
+        super().__init__()
+        # TODO
+
+    def forward(self, x):
+        raise NotImplementedError("cnn_4.forward is still a TODO")
+
+
+class cnn_5(nn.Module):
+    """[Conv-3x3x8, ReLU, Conv-3x3x16, ReLU, Conv-3x3x8, ReLU, Conv-3x3x16, ReLU, MaxPool,
+    Conv-3x3x16, ReLU, Conv-3x3x8, ReLU, MaxPool] + FC10."""
+
+    def __init__(self):
+        super().__init__()
+        # TODO
+
+    def forward(self, x):
+        raise NotImplementedError("cnn_5.forward is still a TODO")
+
+
+# Part 4: each architecture with Sigmoid in place of every ReLU, nothing else changed. Write them
+# as classes mlp_1s .. cnn_5s (a subclass may do), or give the classes above an `activation`
+# argument instead and delete these (the pack's README lists the forms the grader finds).
+
+class mlp_1s(nn.Module):
+    """mlp_1 with Sigmoid in place of every ReLU."""
+
+    def __init__(self):
+        super().__init__()
+        # TODO
+
+    def forward(self, x):
+        raise NotImplementedError("mlp_1s.forward is still a TODO")
+
+
+class mlp_2s(nn.Module):
+    """mlp_2 with Sigmoid in place of every ReLU."""
+
+    def __init__(self):
+        super().__init__()
+        # TODO
+
+    def forward(self, x):
+        raise NotImplementedError("mlp_2s.forward is still a TODO")
+
+
+class cnn_3s(nn.Module):
+    """cnn_3 with Sigmoid in place of every ReLU."""
+
+    def __init__(self):
+        super().__init__()
+        # TODO
+
+    def forward(self, x):
+        raise NotImplementedError("cnn_3s.forward is still a TODO")
+
+
+class cnn_4s(nn.Module):
+    """cnn_4 with Sigmoid in place of every ReLU."""
+
+    def __init__(self):
+        super().__init__()
+        # TODO
+
+    def forward(self, x):
+        raise NotImplementedError("cnn_4s.forward is still a TODO")
+
+
+class cnn_5s(nn.Module):
+    """cnn_5 with Sigmoid in place of every ReLU."""
+
+    def __init__(self):
+        super().__init__()
+        # TODO
+
+    def forward(self, x):
+        raise NotImplementedError("cnn_5s.forward is still a TODO")

@@ -4,21 +4,13 @@
  * start-up is not counted), and the grader's own scoring gives each case's held-out accuracy:
  * nothing the student's process reports enters the verdict.
  */
-import { fmt } from '../checks/compare.ts';
-import type { Comparison } from '../checks/compare.ts';
-import type { CaseResult } from '../results/types.ts';
+import { fmt } from '../results/format.ts';
+import type { CaseResult, Comparison } from '../results/types.ts';
 import type { ParitySpec } from '../spec/types.ts';
-
-/** What parity needs of a case besides its result: measured by the grader. */
-export interface TimedCase extends CaseResult {
-  /** Seconds of the training request alone, on the grader's clock. */
-  timed?: number;
-  /** The held-out accuracy the grader scored (the accuracy_at_least property's value). */
-  accuracy?: number;
-}
+import type { GatheredCase } from './verdict.ts';
 
 /** The comparison of the two devices, as one more case of the check. */
-export function parityCase(spec: ParitySpec, cases: TimedCase[]): CaseResult {
+export function parityCase(spec: ParitySpec, cases: GatheredCase[]): CaseResult {
   const fast = cases.find((c) => c.name === spec.fast), slow = cases.find((c) => c.name === spec.slow);
   const base = { name: 'parity', hidden: false, comparisons: [] as Comparison[], seconds: 0 };
   const unusable = [fast, slow].find((c) => !c || c.status !== 'passed' || c.timed === undefined || c.accuracy === undefined);

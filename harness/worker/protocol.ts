@@ -1,0 +1,191 @@
+/**
+ * The messages between the grader and a worker: one JSON object per line, requests on the
+ * worker's request pipe, replies on its reply pipe (never the student's stdout). Every driver
+ * (driver.py) repeats this list in its docstring; a change here is a change there.
+ *
+ * Requests are the grader's own and trusted. Replies come from the student's process and are
+ * not: `readReply` takes a line and returns a typed reply only when every field it needs is of
+ * the right type and size, and the caller still checks that a result answers the request in
+ * flight (its id and nonce) before it counts.
+ */
+
+/** Run a probe's entry on inputs (.npy files) and write its outputs into `outdir`. */
+export interface RunRequest {
+  type: 'run';
+  id: number;
+  /** Random per request: a reply must carry it, so nothing written in advance can answer. */
+  nonce: string;
+  /** The probe file, as the worker sees it. */
+  probe: string;
+  /** Input name → .npy file. */
+  inputs: Record<string, string>;
+  /** A new folder for outputs too large to travel in the reply. */
+  outdir: string;
+  /** Text inputs (a device name): Python strs in the probe's inputs. */
+  text?: Record<string, string>;
+  /** The probe function to call: run (the default), or warm_up, untimed start-up before a timed run. */
+  entry?: 'run' | 'warm_up';
+}
+
+/**
+ * Derivatives of the probe's forward(inputs)[output] along each direction (an .npy file per
+ * input), dotted with inputs[dout]: central differences with step h (scaled by the input).
+ */
+export interface SelfCheckRequest {
+  type: 'selfcheck';
+  id: number;
+  nonce: string;
+  probe: string;
+  inputs: Record<string, string>;
+  directions: Record<string, string>;
+  output: string;
+  dout: string;
+  h: number;
+}
+
+/** Leave at once (the grader kills what remains). */
+export interface ExitRequest {
+  type: 'exit';
+}
+
+export type Request = RunRequest | SelfCheckRequest | ExitRequest;
+
+/** What a driver made of a notebook submission (parsed at start-up, before any of it ran). */
+export interface NotebookReport {
+  module: string;
+  /** The notebook used, relative to the submission; null when none was (or a module file was). */
+  file: string | null;
+  kept_cells: number[];
+  skipped: { cell: number; line: number; text: string; why: string }[];
+  error?: string;
+}
+
+/** The first reply: the interpreter is up; no student code has run yet. */
+export interface Hello {
+  type: 'hello';
+  environment: { python: string | null; numpy: string | null };
+  notebook?: NotebookReport;
+}
+
+export type StudentErrorKind = 'import' | 'exception' | 'bad-output' | 'memory';
+
+export interface StudentError {
+  kind: StudentErrorKind;
+  message: string;
+  traceback: string;
+}
+
+/** What the driver says it spent a request on (for --profile only: never part of a verdict). */
+export interface WorkerTiming {
+  /** Loading probes, and through them the student's modules. */
+  load: number;
+  /** Reading the inputs and writing the outputs. */
+  arrays: number;
+  /** The probe's run: the student's own code. */
+  run: number;
+}
+
+/** The answer to a run or selfcheck request. */
+export type ResultReply = { type: 'result'; id: unknown; nonce: unknown; timing?: WorkerTiming } & (
+  | {
+      ok: true;
+      /** Output name → written file, or the .npy bytes themselves when small (`{ npy: base64 }`). */
+      outputs: string[];
+      inline: Record<string, Uint8Array>;
+      /** A selfcheck's derivatives (finite numbers only). */
+      values: Record<string, number>;
+    }
+  | { ok: false; error: StudentError }
+  /** The reply named outputs the grader cannot accept. */
+  | { ok: 'refused'; problem: string }
+);
+
+export type Reply = Hello | ResultReply;
+
+/** A reply line longer than this is not ours: dropped, up to its end. */
+export const MAX_LINE = 1 << 20;
+const MAX_OUTPUTS = 64;
+const OUTPUT_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+const ERROR_KINDS = new Set<string>(['import', 'exception', 'bad-output', 'memory']);
+/** A reply line is at most 1 MiB, so this bounds what decoding inline outputs can cost. */
+const MAX_BASE64 = 1 << 20;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+const capped = (v: unknown, n: number): string => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v)).slice(0, n);
+const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * One line from the reply pipe. `undefined`: not a reply (blank, not JSON, not a message type of
+ * ours), to be ignored; `seconds` bounds the timing a result may claim.
+ */
+export function readReply(line: string, seconds: number): Reply | 'unreadable' | undefined {
+  let msg: unknown;
+  try {
+    msg = JSON.parse(line);
+  } catch {
+    return 'unreadable';
+  }
+  if (!isObject(msg)) return undefined;
+  if (msg.type === 'hello') {
+    const env = isObject(msg.environment) ? msg.environment : {};
+    return {
+      type: 'hello',
+      environment: { python: capped(env.python, 40) || null, numpy: capped(env.numpy, 40) || null },
+      ...(isObject(msg.notebook) ? { notebook: msg.notebook as unknown as NotebookReport } : {}),
+    };
+  }
+  if (msg.type !== 'result') return undefined;
+  const head = { type: 'result' as const, id: msg.id, nonce: msg.nonce, ...timingOf(msg.timing, seconds) };
+  if (msg.ok === true) {
+    const given = isObject(msg.outputs) ? msg.outputs : {};
+    const outputs = Object.keys(given);
+    const bad = outputs.find((n) => !OUTPUT_NAME.test(n));
+    if (bad !== undefined || outputs.length > MAX_OUTPUTS) {
+      return { ...head, ok: 'refused', problem: `the worker named outputs the grader cannot accept (${outputs.length > MAX_OUTPUTS ? `${outputs.length} of them` : JSON.stringify(bad!.slice(0, 80))})` };
+    }
+    // Self-check replies carry numbers, not files: only finite numbers are taken.
+    const values: Record<string, number> = {};
+    if (isObject(msg.values)) for (const [k, v] of Object.entries(msg.values)) if (typeof v === 'number' && Number.isFinite(v)) values[k] = v;
+    return { ...head, ok: true, outputs, inline: inlineOutputs(given), values };
+  }
+  const e = isObject(msg.error) ? msg.error : {};
+  return {
+    ...head,
+    ok: false,
+    error: {
+      kind: ERROR_KINDS.has(e.kind as string) ? (e.kind as StudentErrorKind) : 'exception',
+      message: capped(e.message, 4000) || 'the worker reported an error without a message',
+      traceback: capped(e.traceback, 8000),
+    },
+  };
+}
+
+/** The driver's own account of a request, each figure a finite number within the request's time. */
+function timingOf(t: unknown, seconds: number): { timing?: WorkerTiming } {
+  if (!isObject(t)) return {};
+  const get = (k: string) => {
+    const v = t[k];
+    // Our clock counts milliseconds: a fast request may read 0 s while the driver's says more.
+    return typeof v === 'number' && Number.isFinite(v) ? Math.min(Math.max(v, 0), seconds + 0.001) : 0;
+  };
+  return { timing: { load: get('load'), arrays: get('arrays'), run: get('run') } };
+}
+
+/**
+ * Outputs that travel in the reply instead of as files (the driver's INLINE_BYTES):
+ * `outputs: { name: { npy: <base64 of the .npy bytes> } }`. As untrusted as a file the student's
+ * process wrote, and read as such: the caller decodes and checks the bytes like a file's.
+ * Anything malformed is left out (and then read, and refused, as a missing file).
+ */
+function inlineOutputs(outputs: Record<string, unknown>): Record<string, Uint8Array> {
+  const found: Record<string, Uint8Array> = {};
+  let total = 0;
+  for (const [name, value] of Object.entries(outputs)) {
+    const npy = isObject(value) ? value.npy : undefined;
+    if (typeof npy !== 'string' || npy.length % 4 !== 0 || !BASE64.test(npy)) continue;
+    total += npy.length;
+    if (total > MAX_BASE64) break;
+    found[name] = Buffer.from(npy, 'base64');
+  }
+  return found;
+}
