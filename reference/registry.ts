@@ -3,13 +3,14 @@ import type { RefOp } from './op.ts';
 import { mlpOps } from './ops/mlp.ts';
 import { cnnOps } from './ops/conv.ts';
 import { optimizationOps } from './ops/optimization.ts';
+import { derivativeOps } from './ops/derivatives.ts';
 import { countingOps } from './ops/counting.ts';
 import { agreementOps } from './ops/agreement.ts';
 import { shapeOps } from './ops/shapes.ts';
 import { trainingOps } from './ops/training.ts';
 import { torchOps } from './ops/torch.ts';
 
-export const OPS: RefOp[] = [...mlpOps, ...cnnOps, ...optimizationOps, ...countingOps, ...agreementOps, ...shapeOps, ...trainingOps, ...torchOps];
+export const OPS: RefOp[] = [...mlpOps, ...cnnOps, ...optimizationOps, ...derivativeOps, ...countingOps, ...agreementOps, ...shapeOps, ...trainingOps, ...torchOps];
 
 const byName = new Map(OPS.map((op) => [op.name, op]));
 if (byName.size !== OPS.length) throw new Error('two reference ops share a name');

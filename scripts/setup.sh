@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what dlgrade needs on a fresh Debian machine, and nothing twice: the interpreter's
-# numpy for the packs that pin numpy 1.x, torch (CPU) for the torch-training pack, bubblewrap for the sandbox, the full Fashion-MNIST for
+# numpy for the packs that pin numpy 1.x, torch (CPU) for the torch-training pack, bubblewrap for
+# the sandbox, GNU Octave for the worker of the MATLAB packs, the full Fashion-MNIST for
 # training checks on real data, chromium for the test that opens the HTML reports in a real
 # browser, pytest and GNU time for `npm run bench`, Slurm and munge for the test that grades on
 # a one-node cluster (tests/cluster/slurm.test.ts starts it with scripts/slurm-cluster.sh), and the
@@ -8,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-debs=(python3-numpy python3-scipy python3-yaml python3-torch bubblewrap dataset-fashion-mnist chromium python3-pytest time slurm-wlm munge)
+debs=(python3-numpy python3-scipy python3-yaml python3-torch bubblewrap octave dataset-fashion-mnist chromium python3-pytest time slurm-wlm munge)
 missing=()
 for p in "${debs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

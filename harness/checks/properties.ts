@@ -174,6 +174,27 @@ export const PROPERTIES: Record<string, Property> = {
   },
 
   /**
+   * A point a solver returned as the minimizer of an objective: f there (the grader's own
+   * evaluation, `f`) within `tol` of the minimum `f_min`. A point where f exceeds the minimum by
+   * more than `far`, or is not finite, is no approximation of the minimizer at all: the solver
+   * was given a wrong objective (a hand-in whose fminunc ran off to 1e12 minimized an unbounded
+   * f). Between the two, it stopped short.
+   */
+  minimizer(args) {
+    const x = tensorArg(args, 'x');
+    const f = numberArg(args, 'f'), fMin = numberArg(args, 'f_min');
+    const tol = numberArg(args, 'tol'), far = numberArg(args, 'far');
+    const what = label(args, 'minimizer');
+    const at = `[${Array.from(x.data, fmt).join(', ')}]`;
+    const gap = f - fMin;
+    if (gap <= tol) return { passed: true, value: gap, bar: tol, message: `${what} ${at}: f = ${fmt(f)}, within ${fmt(tol)} of the minimum ${fmt(fMin)}` };
+    if (!Number.isFinite(gap) || gap > far) {
+      return { passed: false, ...(Number.isFinite(gap) ? { value: gap, bar: tol } : {}), message: `${what} ${at}: f = ${fmt(f)} there, far from the minimum ${fmt(fMin)}: the solver minimized a wrong f (is the objective it was given the f of the exercise?)` };
+    }
+    return { passed: false, value: gap, bar: tol, message: `${what} ${at}: f = ${fmt(f)}, above the minimum ${fmt(fMin)} by ${fmt(gap)} (bar ${fmt(tol)}): the solver stopped short of the minimizer (tolerances or iteration limits too loose?)` };
+  },
+
+  /**
    * A trained model's accuracy on held-out data is at least `bar`. Takes `scores` (N, C), whose
    * row-wise argmax is the prediction, or `predictions` (N,) of class indices, and the held-out
    * `labels`, which only the grader has. `solution` (optional) is what the pack's solution

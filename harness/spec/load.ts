@@ -37,9 +37,23 @@ export function resolvePackDir(nameOrPath: string): string {
   throw new SpecError(nameOrPath, '', `no such assignment pack (shipped packs: ${known}; or give a path to a folder with assignment.yaml)`);
 }
 
+/** The shipped packs this grader can grade (see foreignWorker). */
 export function listPacks(): string[] {
   if (!fs.existsSync(PACKS_DIR)) return [];
-  return fs.readdirSync(PACKS_DIR).filter((d) => fs.existsSync(path.join(PACKS_DIR, d, 'assignment.yaml'))).sort();
+  return fs.readdirSync(PACKS_DIR)
+    .filter((d) => fs.existsSync(path.join(PACKS_DIR, d, 'assignment.yaml')))
+    .filter((d) => !foreignWorker(fs.readFileSync(path.join(PACKS_DIR, d, 'assignment.yaml'), 'utf8')))
+    .sort();
+}
+
+/**
+ * The worker a pack asks for at its top level (`worker: octave`) when it is not the Python one,
+ * the only worker the grader starts so far. Such a pack ships with its driver ahead of the
+ * grader's support for it: it is not listed, and loading it says why.
+ */
+export function foreignWorker(assignmentYaml: string): string | undefined {
+  const m = /^worker:\s*([A-Za-z0-9_-]+)\s*(?:#.*)?$/m.exec(assignmentYaml);
+  return m && m[1] !== 'python' ? m[1] : undefined;
 }
 
 export function loadPack(nameOrPath: string): Pack {
@@ -47,6 +61,8 @@ export function loadPack(nameOrPath: string): Pack {
   const file = path.join(dir, 'assignment.yaml');
   if (!fs.existsSync(file)) throw new SpecError(file, '', 'missing: a pack folder needs an assignment.yaml');
   const text = fs.readFileSync(file, 'utf8');
+  const worker = foreignWorker(text);
+  if (worker) throw new SpecError(file, 'worker', `this pack's hand-ins run in the ${worker} worker, which this grader cannot start yet (its driver is in harness/worker/${worker}/)`);
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, merge: true });
   if (doc.errors.length) {

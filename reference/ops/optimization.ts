@@ -44,6 +44,18 @@ export function gradientDescent(
   return { path, diverged };
 }
 
+/**
+ * A point of the plane as the solvers of a MATLAB hand-in return it: 2 values as a pair (2,), a
+ * column (2, 1) or a row (1, 2). Which one is the hand-in's business; where it lies is the check's.
+ */
+function point(op: string, name: string, t: Tensor): [number, number] {
+  const layouts = [[2], [2, 1], [1, 2]];
+  if (!layouts.some((s) => s.length === t.shape.length && s.every((d, i) => d === t.shape[i]))) {
+    throw new Error(`${op}: ${name} must be a point (x1, x2): 2 values as (2,), (2, 1) or (1, 2), got shape [${t.shape}]`);
+  }
+  return [t.data[0], t.data[1]];
+}
+
 function xyPair(op: string, name: string, t: Tensor): [number, number] {
   expectShape(op, name, t, [2]);
   expectFinite(op, name, t);
@@ -51,6 +63,16 @@ function xyPair(op: string, name: string, t: Tensor): [number, number] {
 }
 
 export const optimizationOps: RefOp[] = [
+  defineOp(
+    {
+      name: 'quartic_valley_f',
+      summary: 'f(x1,x2) = (2-x1)^2 + 10(x2-x1^2)^2 at a point x given as (2,), (2, 1) or (1, 2); inf and nan pass through',
+      inputs: ['x'],
+      outputs: ['f'],
+    },
+    // Not finite-checked: a solver that ran off to inf is what this op is asked to evaluate.
+    (a) => ({ f: scalar(quarticValley(...point('quartic_valley_f', 'x', a.t('x')))) }),
+  ),
   defineOp(
     {
       name: 'quartic_valley_grad',

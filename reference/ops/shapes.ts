@@ -1,5 +1,10 @@
-/** Output sizes, as the layers' get_output_size methods must compute them. */
+/**
+ * Output sizes, as the layers' get_output_size methods must compute them; and the reshaping that
+ * puts a reference's result in the shape a MATLAB hand-in returns it (Octave has no 1-d arrays:
+ * a vector is a column there).
+ */
 import { type Tensor, tensor } from '../../harness/tensor/tensor.ts';
+import { defineOp, expectDims } from './args.ts';
 import type { RefOp } from '../op.ts';
 import { conv2dOutputShape } from './conv.ts';
 
@@ -28,4 +33,31 @@ export const shapeOps: RefOp[] = [
     outputs: ['size'],
     run: (args) => outputSize('conv2d_output_size_from_height', args, 'height'),
   },
+  defineOp(
+    {
+      name: 'as_column',
+      summary: 'x (any shape) as a column (size, 1), its values in C order: a vector as an Octave hand-in returns it',
+      inputs: ['x'],
+      outputs: ['column'],
+    },
+    (a) => {
+      const x = a.t('x');
+      return { column: tensor([x.data.length, 1], x.data, x.dtype) };
+    },
+  ),
+  defineOp(
+    {
+      name: 'last_row',
+      summary: 'the last row (d,) of x (n, d), n >= 1: the final iterate of a path',
+      inputs: ['x'],
+      outputs: ['row'],
+    },
+    (a) => {
+      const x = a.t('x');
+      expectDims('last_row', 'x', x, 2);
+      const [n, d] = x.shape;
+      if (n < 1) throw new Error('last_row: x has no rows');
+      return { row: tensor([d], x.data.slice((n - 1) * d), x.dtype) };
+    },
+  ),
 ];

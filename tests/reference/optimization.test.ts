@@ -43,6 +43,36 @@ describe('quartic_valley_grad', () => {
   });
 });
 
+describe('quartic_valley_f', () => {
+  it('is 0 at (2, 4), where its gradient vanishes, and positive elsewhere', () => {
+    const f = (x: Tensor) => op('quartic_valley_f').run({ x }).f;
+    expect(f(vec(2, 4))).toEqual(scalar(0));
+    expect(quarticValleyGrad(2, 4).map(Math.abs)).toEqual([0, 0]);
+    // (3, 4): (2 - 3)^2 + 10 (4 - 9)^2 = 1 + 250.
+    expect(f(vec(3, 4)).data[0]).toBe(251);
+    const rng = new Rng('quartic-f');
+    for (let trial = 0; trial < 50; trial++) {
+      const [a, b] = [2 + 3 * rng.normal(), 4 + 3 * rng.normal()];
+      expect(f(vec(a, b)).data[0]).toBeGreaterThan(0);
+      // The grad op is the derivative of this f: a central difference of f agrees with it.
+      const h = 1e-6;
+      const d1 = (f(vec(a + h, b)).data[0] - f(vec(a - h, b)).data[0]) / (2 * h);
+      expect(relError(Float64Array.of(d1), Float64Array.of(quarticValleyGrad(a, b)[0]))).toBeLessThan(1e-6);
+    }
+  });
+
+  it('takes the point as a pair, a column or a row, and nothing else', () => {
+    for (const shape of [[2], [2, 1], [1, 2]]) expect(op('quartic_valley_f').run({ x: tensor(shape, [3, 4]) }).f.data[0]).toBe(251);
+    expect(() => op('quartic_valley_f').run({ x: tensor([2, 2], [1, 2, 3, 4]) })).toThrow(/x must be a point \(x1, x2\): 2 values as \(2,\), \(2, 1\) or \(1, 2\), got shape \[2,2\]/);
+  });
+
+  it('evaluates where a solver ran off to, overflow included', () => {
+    expect(op('quartic_valley_f').run({ x: vec(1e12, -3e5) }).f.data[0]).toBeGreaterThan(1e48);
+    expect(op('quartic_valley_f').run({ x: vec(1e200, 0) }).f.data[0]).toBe(Infinity);
+    expect(op('quartic_valley_f').run({ x: vec(NaN, 0) }).f.data[0]).toBeNaN();
+  });
+});
+
 describe('gradient_descent', () => {
   /** The same iteration written independently, with the gradient multiplied out:
    *  df/dx1 = 2 x1 - 4 + 40 x1^3 - 40 x1 x2, df/dx2 = 20 x2 - 20 x1^2. */

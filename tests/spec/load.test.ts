@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SpecError, listPacks, loadPack, PACKS_DIR } from '../../harness/spec/load.ts';
+import { SpecError, foreignWorker, listPacks, loadPack, PACKS_DIR } from '../../harness/spec/load.ts';
 
 function packWith(yaml: string, probes: string[] = ['p']): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dlgrade-spec-'));
@@ -43,6 +43,14 @@ describe('assignment spec loading', () => {
   it('accepts every shipped pack', () => {
     expect(listPacks().length).toBeGreaterThan(0);
     for (const p of listPacks()) expect(loadPack(p).spec.name).toBe(p);
+  });
+
+  it('leaves out a pack for a worker the grader cannot start yet, and says why when it is asked for', () => {
+    expect(fs.existsSync(path.join(PACKS_DIR, 'optimization-matlab', 'assignment.yaml'))).toBe(true);
+    expect(listPacks()).not.toContain('optimization-matlab');
+    expect(() => loadPack('optimization-matlab')).toThrow(/this pack's hand-ins run in the octave worker, which this grader cannot start yet/);
+    expect(foreignWorker('name: x\nworker: python\n')).toBeUndefined();
+    expect(foreignWorker('name: x\n')).toBeUndefined();
   });
 
   it('accepts a minimal pack and fills in default limits', () => {

@@ -1,0 +1,4 @@
+function varargout = javaObject (varargin)
+  % Refused in student code: see ../driver.m (a message only; the sandbox is the barrier).
+  error ('dlgrade:refused', 'javaObject() is not allowed in this assignment: the grader runs your functions without starting other programs');
+end
