@@ -4,7 +4,7 @@
  */
 import type { CheckResult, SubmissionResult } from '../harness/results/types.ts';
 import type { SubmissionReporter } from './reporter.ts';
-import { cacheNote, pts } from './text.ts';
+import { cacheNote, interpreterLine, pts } from './text.ts';
 
 /** Colour for a terminal that shows it; never in a file, where escape codes would be noise. */
 export const terminalColor = () => !!process.stdout.isTTY && !process.env.NO_COLOR;
@@ -40,8 +40,7 @@ export function formatSubmission(r: SubmissionResult, color = false): string {
   const out: string[] = [];
   out.push(`${r.assignment} — ${r.submission}`);
   const env = r.environment;
-  const mods = Object.entries(env.modules).map(([k, v]) => `${k} ${v}`).join(', ');
-  out.push(paint('90', `Python ${env.python ?? '?'} (${env.executable ?? '?'})${mods ? `, ${mods}` : ''}; seed ${r.seed}; sandbox: ${env.sandbox}`));
+  out.push(paint('90', `${interpreterLine(r)} (${env.executable ?? '?'}); seed ${r.seed}; sandbox: ${env.sandbox}`));
   out.push('');
   for (const c of r.checks) {
     out.push(formatCheckLine(c, paint));

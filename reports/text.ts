@@ -13,10 +13,17 @@ export const isBad = (s: Status) => s === 'failed' || s === 'error' || s === 'ti
 
 export const passedCount = (r: SubmissionResult) => r.checks.filter((c) => c.status === 'passed').length;
 
+/** What the hand-in ran in: "Python 3.11.2, numpy 1.24.2" or, for a MATLAB pack, "Octave 7.3.0". */
+export function interpreterLine(r: SubmissionResult): string {
+  const env = r.environment;
+  if (env.python === null && env.modules.octave) return `Octave ${env.modules.octave}`;
+  const mods = Object.entries(env.modules).map(([k, v]) => `${k} ${v}`).join(', ');
+  return `Python ${env.python ?? '?'}${mods ? `, ${mods}` : ''}`;
+}
+
 export function environmentLine(r: SubmissionResult): string {
   const env = r.environment;
-  const mods = Object.entries(env.modules).map(([k, v]) => `${k} ${v}`).join(', ');
-  return `Python ${env.python ?? '?'}${mods ? `, ${mods}` : ''}; sandbox: ${env.sandbox}; dlgrade ${env.grader_version}`;
+  return `${interpreterLine(r)}; sandbox: ${env.sandbox}; dlgrade ${env.grader_version}`;
 }
 
 /** Said wherever a result appears when this run took it from the result cache instead of grading. */

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { resolvePython } from '../python/environment.ts';
+import { resolveInterpreter } from '../python/environment.ts';
 import { calibrate } from '../results/calibration.ts';
 import { toJson, writeAtomic } from '../results/write.ts';
 import { type CalibrationRun, gradeForCalibration } from '../runner/calibrate.ts';
@@ -21,6 +21,7 @@ interface CommonOptions {
   seeds: string;
   jobs: string;
   python?: string;
+  octave?: string;
   sandbox: boolean;
   data?: string;
 }
@@ -31,6 +32,7 @@ function common(cmd: Command): Command {
     .option('--seeds <n|list>', `how many seeds (or which, comma-separated) every variant and mutant is graded under`, String(PROOF_SEEDS.length))
     .option('-j, --jobs <n>', 'submissions graded at once', defaultJobs())
     .option('--python <path>', 'the Python interpreter to use')
+    .option('--octave <path>', 'the Octave to run MATLAB hand-ins in (default: the pack\'s list, else octave-cli)')
     .option('--no-sandbox', 'run the code without bubblewrap (no isolation; limits still apply)')
     .option('--data <where>', DATA_HELP);
 }
@@ -51,11 +53,11 @@ async function environment(pack: Pack, o: CommonOptions, hide: string[]): Promis
   const jobs = Number(o.jobs);
   if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError('--jobs must be a positive whole number');
   const cache = openCache(undefined);
-  const python = await resolvePython(pack.spec.python, o.python, pythonMemo(cache));
+  const python = await resolveInterpreter(pack.spec, { python: o.python, octave: o.octave }, pythonMemo(cache));
   checkData(pack, o.data);
   const sandbox = o.sandbox && !!(await findBubblewrap());
   if (o.sandbox && !sandbox) console.error('dlgrade: bubblewrap is not installed: grading without a sandbox (limits still apply)');
-  const isolation = await resolveIsolation({ sandbox, python: python.executable, hide, ...(o.sandbox && !sandbox ? { why: 'bubblewrap not installed' } : {}) });
+  const isolation = await resolveIsolation({ sandbox, python: python.executable, language: pack.spec.worker, hide, ...(o.sandbox && !sandbox ? { why: 'bubblewrap not installed' } : {}) });
   const runner = await runnerFor(pack, python.executable);
   return { seeds: seedsOf(o.seeds), jobs, grading: { python, isolation, runner, data: o.data } };
 }

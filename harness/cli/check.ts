@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
-import { resolvePython } from '../python/environment.ts';
+import { resolveInterpreter } from '../python/environment.ts';
 import { gradeSubmission } from '../runner/submission.ts';
 import { loadPack } from '../spec/load.ts';
 import { findBubblewrap, resolveIsolation } from '../worker/sandbox.ts';
@@ -55,7 +55,7 @@ async function check(dir: string, o: CheckOptions): Promise<number> {
   const opts: ReportOptions = { gradescopeHiddenVisibility: visibility(o.gradescopeHiddenVisibility) };
   const pack = loadPack(o.assignment);
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UsageError(`${dir}: no such submission folder`);
-  const python = await resolvePython(pack.spec.python, o.python, pythonMemo(openCache(o.cache === false ? false : undefined)));
+  const python = await resolveInterpreter(pack.spec, { python: o.python, octave: o.octave }, pythonMemo(openCache(o.cache === false ? false : undefined)));
   checkData(pack, o.data);
   // A student checking their own code needs no protection from it: without bubblewrap the
   // check runs unsandboxed and says so. `grade`, which runs other people's code, refuses.
@@ -66,7 +66,7 @@ async function check(dir: string, o: CheckOptions): Promise<number> {
     sandbox = false;
     why = 'bubblewrap not installed';
   }
-  const isolation = await resolveIsolation({ sandbox, why, python: python.executable, hide: [pack.dir, dir] });
+  const isolation = await resolveIsolation({ sandbox, why, python: python.executable, language: pack.spec.worker, hide: [pack.dir, dir] });
   const runner = await runnerFor(pack, python.executable, o.tags);
   const seed = o.seed ?? randomBytes(6).toString('hex');
   const result = await gradeSubmission(pack, dir, { seed, python, runner, isolation, only: o.only, skip: o.skip, data: o.data });

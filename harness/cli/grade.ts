@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { resolvePython } from '../python/environment.ts';
+import { resolveInterpreter } from '../python/environment.ts';
 import { NO_PROFILE, Profile, type Timer } from '../results/profile.ts';
 import type { SubmissionResult } from '../results/types.ts';
 import { RESULT_FILE, toJson, writeAtomic } from '../results/write.ts';
@@ -47,7 +47,7 @@ export function gradeCommand(program: Command, cli: Cli) {
     .option('--reports <list>', `outputs to write, comma-separated: ${REPORT_NAMES.join(', ')}, or all (result.json and gradebook.csv are always written)`, DEFAULT_REPORTS.join(','))
     .action(async (dir: string, o) => {
       cli.setExit(await grade(dir, o.assignment, o.out, {
-        jobs: Number(o.jobs), seed: o.seed, python: o.python, only: o.only, skip: o.skip,
+        jobs: Number(o.jobs), seed: o.seed, python: o.python, octave: o.octave, only: o.only, skip: o.skip,
         sandbox: o.sandbox, force: !!o.force, limits: limitOptions(o), tags: o.tags, shard: o.shard, data: o.data,
         reports: parseReports(o.reports), reportOptions: { gradescopeHiddenVisibility: visibility(o.gradescopeHiddenVisibility) },
         cache: o.cache, profile: !!o.profile, startedAt: cli.startedAt,
@@ -59,6 +59,7 @@ export interface GradeCommand {
   jobs: number;
   seed?: string;
   python?: string;
+  octave?: string;
   only?: string[];
   skip?: string[];
   sandbox: boolean;
@@ -94,7 +95,7 @@ export async function grade(dir: string, assignment: string, out: string, o: Gra
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  const python = await prof.timeAsync('python resolve', () => resolvePython(pack.spec.python, o.python, pythonMemo(cache)));
+  const python = await prof.timeAsync('python resolve', () => resolveInterpreter(pack.spec, { python: o.python, octave: o.octave }, pythonMemo(cache)));
   checkData(pack, o.data);
   const runner = await runnerFor(pack, python.executable, o.tags);
   // Planned only: the trial run inside the sandbox waits until a submission needs grading.
@@ -122,7 +123,7 @@ export async function grade(dir: string, assignment: string, out: string, o: Gra
     seed: o.seed, python, runner, shard, isolation, jobs: o.jobs, only: o.only, skip: o.skip, limits: o.limits, force: o.force, data: o.data,
     cache, profile,
     beforeGrading: async () => {
-      await prof.timeAsync('sandbox check', () => verifyIsolation(isolation, python.executable));
+      await prof.timeAsync('sandbox check', () => verifyIsolation(isolation, python.executable, pack.spec.worker));
     },
     onStart: (info) => {
       seed = info.seed;

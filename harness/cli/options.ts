@@ -33,6 +33,7 @@ export function gradingOptions(cmd: Command, seedHelp: string): Command {
     .option('--skip <glob>', 'skip checks whose id matches (repeatable)', collect, [])
     .option('--seed <seed>', seedHelp)
     .option('--python <path>', 'the Python interpreter to use')
+    .option('--octave <path>', 'the Octave to run MATLAB hand-ins in (default: the pack\'s list, else octave-cli)')
     .option('--tags <list>', "this runner's tags, e.g. cpu,gpu (default: detected)")
     .option('--data <where>', DATA_HELP)
     .option('--gradescope-hidden-visibility <v>', `Gradescope visibility of checks with only hidden cases (${VISIBILITIES.join(', ')})`, 'after_published');
@@ -45,6 +46,7 @@ export interface GradingOptions {
   skip: string[];
   seed?: string;
   python?: string;
+  octave?: string;
   tags?: string;
   data?: string;
   gradescopeHiddenVisibility: string;

@@ -6,14 +6,18 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { PythonSpec } from '../spec/types.ts';
+import type { AssignmentSpec, Language, PythonSpec } from '../spec/types.ts';
 import { type ResolutionMemo, lookupFiles, recall, remember, resolutionKey } from './remembered.ts';
 import { DlgradeError } from '../common/errors.ts';
 
 const INSPECT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'inspect.py');
 
+/** The interpreter a pack's hand-ins run in: a Python, or (language octave) an Octave. */
 export interface PythonEnvironment {
+  /** Absent: python. */
+  language?: Language;
   executable: string;
+  /** The Python version; empty for Octave, whose version is under modules.octave. */
   python: string;
   platform: string;
   /** Module name to version, for the modules the pack requires. */
@@ -56,6 +60,21 @@ async function inspect(interpreter: string, modules: string[]): Promise<Inspecti
     })());
   }
   return cache.get(key)!;
+}
+
+/** The interpreters given on the command line (--python, --octave), if any. */
+export interface GivenInterpreters {
+  python?: string;
+  octave?: string;
+}
+
+/** The interpreter a pack's hand-ins run in, by the worker the pack names. */
+export async function resolveInterpreter(spec: AssignmentSpec, given: GivenInterpreters = {}, memo?: ResolutionMemo): Promise<PythonEnvironment> {
+  if (spec.worker === 'octave') {
+    const { resolveOctave } = await import('./octave.ts');
+    return resolveOctave(spec.octave, given.octave);
+  }
+  return resolvePython(spec.python, given.python, memo);
 }
 
 /**

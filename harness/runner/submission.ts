@@ -64,7 +64,7 @@ export async function gradeSubmission(pack: Pack, submissionDir: string, opts: G
     pending_score: 0,
     seed: opts.seed,
     environment: {
-      python: opts.python.python, executable: opts.python.executable, platform: opts.python.platform,
+      python: opts.python.language === 'octave' ? null : opts.python.python, executable: opts.python.executable, platform: opts.python.platform,
       modules: opts.python.modules, sandbox: describeIsolation(opts.isolation, limits), grader_version: GRADER_VERSION, node: process.version,
       runner: { tags: runner.tags, source: runner.source, devices: runner.devices, torch: runner.torch },
     },
@@ -77,11 +77,12 @@ export async function gradeSubmission(pack: Pack, submissionDir: string, opts: G
   };
 
   const prof = opts.profile ?? NO_PROFILE;
-  const ws = prof.time('workspace', () => createWorkspace(submissionDir, opts.scratch, path.join(pack.dir, 'probes')));
+  const ws = prof.time('workspace', () => createWorkspace(submissionDir, opts.scratch, path.join(pack.dir, 'probes'), pack.spec.worker));
   if (ws.skipped.length) result.errors.push(`not copied into the workspace: ${ws.skipped.join(', ')}`);
   // Read once, before any of the student's code runs (see loadAnswers).
   const answers = checks.some((c) => c.kind === 'answer') ? loadAnswers(ws.submission, pack.spec.answers_file) : undefined;
   const slot = new WorkerSlot({
+    language: pack.spec.worker,
     python: opts.python.executable,
     layout: ws,
     paths: pack.spec.python.path ?? ['.'],

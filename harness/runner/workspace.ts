@@ -9,6 +9,7 @@ import path from 'node:path';
 import tmp from 'tmp';
 import { WORKER_FILES } from '../worker/worker.ts';
 import type { WorkerLayout } from '../worker/sandbox.ts';
+import type { Language } from '../spec/types.ts';
 
 tmp.setGracefulCleanup();
 
@@ -24,7 +25,7 @@ export const IGNORED = new Set(['.git', 'node_modules', '__pycache__', '.ipynb_c
 const MAX_FILES = 20_000;
 export const MAX_BYTES = 256 * 1024 * 1024;
 
-export function createWorkspace(submissionDir: string, parent: string | undefined, probesDir: string): Workspace {
+export function createWorkspace(submissionDir: string, parent: string | undefined, probesDir: string, language: Language = 'python'): Workspace {
   if (parent) fs.mkdirSync(parent, { recursive: true });
   const root = scratchDir(parent);
   // What only the grader writes (each case's inputs, the driver and probes) goes to memory when
@@ -45,7 +46,11 @@ export function createWorkspace(submissionDir: string, parent: string | undefine
   }
   const skipped: string[] = [];
   copyTree(submissionDir, layout.submission, '', skipped, { files: 0, bytes: 0 });
-  for (const f of WORKER_FILES) fs.copyFileSync(f, path.join(layout.grader, path.basename(f)));
+  for (const f of WORKER_FILES[language]) {
+    const to = path.join(layout.grader, path.basename(f));
+    if (fs.statSync(f).isDirectory()) copyTree(f, to, '', [], { files: 0, bytes: 0 });
+    else fs.copyFileSync(f, to);
+  }
   copyTree(probesDir, path.join(layout.grader, 'probes'), '', [], { files: 0, bytes: 0 });
   makeReadable(layout.grader);
   const dispose = () => {

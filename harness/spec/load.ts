@@ -10,7 +10,7 @@ import { LineCounter, parseDocument, isNode } from 'yaml';
 import { findOp } from '../../reference/registry.ts';
 import { PROPERTIES } from '../checks/properties.ts';
 import schema from './assignment.schema.json' with { type: 'json' };
-import { type AssignmentSpec, type Pack, DEFAULT_LIMITS, TRAIN_VALUES } from './types.ts';
+import { type AssignmentSpec, type Language, type Pack, DEFAULT_LIMITS, TRAIN_VALUES } from './types.ts';
 import { DlgradeError } from '../common/errors.ts';
 
 export class SpecError extends DlgradeError {
@@ -37,32 +37,19 @@ export function resolvePackDir(nameOrPath: string): string {
   throw new SpecError(nameOrPath, '', `no such assignment pack (shipped packs: ${known}; or give a path to a folder with assignment.yaml)`);
 }
 
-/** The shipped packs this grader can grade (see foreignWorker). */
 export function listPacks(): string[] {
   if (!fs.existsSync(PACKS_DIR)) return [];
-  return fs.readdirSync(PACKS_DIR)
-    .filter((d) => fs.existsSync(path.join(PACKS_DIR, d, 'assignment.yaml')))
-    .filter((d) => !foreignWorker(fs.readFileSync(path.join(PACKS_DIR, d, 'assignment.yaml'), 'utf8')))
-    .sort();
+  return fs.readdirSync(PACKS_DIR).filter((d) => fs.existsSync(path.join(PACKS_DIR, d, 'assignment.yaml'))).sort();
 }
 
-/**
- * The worker a pack asks for at its top level (`worker: octave`) when it is not the Python one,
- * the only worker the grader starts so far. Such a pack ships with its driver ahead of the
- * grader's support for it: it is not listed, and loading it says why.
- */
-export function foreignWorker(assignmentYaml: string): string | undefined {
-  const m = /^worker:\s*([A-Za-z0-9_-]+)\s*(?:#.*)?$/m.exec(assignmentYaml);
-  return m && m[1] !== 'python' ? m[1] : undefined;
-}
+/** A probe's file: Python for the Python worker, a function file for Octave's. */
+const PROBE_EXT: Record<Language, string> = { python: '.py', octave: '.m' };
 
 export function loadPack(nameOrPath: string): Pack {
   const dir = resolvePackDir(nameOrPath);
   const file = path.join(dir, 'assignment.yaml');
   if (!fs.existsSync(file)) throw new SpecError(file, '', 'missing: a pack folder needs an assignment.yaml');
   const text = fs.readFileSync(file, 'utf8');
-  const worker = foreignWorker(text);
-  if (worker) throw new SpecError(file, 'worker', `this pack's hand-ins run in the ${worker} worker, which this grader cannot start yet (its driver is in harness/worker/${worker}/)`);
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, merge: true });
   if (doc.errors.length) {
@@ -90,8 +77,9 @@ export function loadPack(nameOrPath: string): Pack {
     if (ids.has(check.id)) throw new SpecError(file, at('/id'), `check id "${check.id}" is used twice`);
     ids.add(check.id);
     if (check.probe) {
-      const probe = path.join(dir, 'probes', `${check.probe}.py`);
-      if (!fs.existsSync(probe)) throw new SpecError(file, at('/probe'), `probe file probes/${check.probe}.py does not exist`);
+      const name = `${check.probe}${PROBE_EXT[spec.worker ?? 'python']}`;
+      const probe = path.join(dir, 'probes', name);
+      if (!fs.existsSync(probe)) throw new SpecError(file, at('/probe'), `probe file probes/${name} does not exist`);
       probes[check.probe] = probe;
     }
     const caseNames = new Set<string>();
@@ -133,6 +121,8 @@ export function loadPack(nameOrPath: string): Pack {
     if (given > check.points + 1e-9) throw new SpecError(file, at('/cases'), `the cases' points add up to ${given}, more than the check's ${check.points}`);
     if (check.cases.every((c) => c.advisory)) throw new SpecError(file, at('/cases'), 'every case is advisory: a check needs at least one scored case');
   });
+  // An Octave pack names no Python: the rest of the grader reads an empty spec there.
+  if (!spec.python) spec.python = {};
   return { spec, dir, probes, limits: { ...DEFAULT_LIMITS, ...spec.limits } };
 }
 

@@ -168,6 +168,14 @@ export interface PythonSpec {
   legacy_numpy_names?: boolean;
 }
 
+/** Where a MATLAB pack's hand-ins run: the Octave interpreters to try, in order. */
+export interface OctaveSpec {
+  interpreters?: string[];
+}
+
+/** Which driver runs a pack's hand-ins. */
+export type Language = 'python' | 'octave';
+
 export interface Limits {
   check_seconds: number;
   submission_seconds: number;
@@ -184,7 +192,11 @@ export interface AssignmentSpec {
   name: string;
   title: string;
   description?: string;
+  /** The driver that runs the hand-ins (default python). */
+  worker?: Language;
+  /** Required for a Python pack; a pack whose worker is octave names its Octave instead. */
   python: PythonSpec;
+  octave?: OctaveSpec;
   limits?: Partial<Limits>;
   answers_file?: string;
   notebook?: NotebookSpec;

@@ -17,6 +17,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DlgradeError } from '../common/errors.ts';
+import type { Language } from '../spec/types.ts';
+import { OCTAVE_FLAGS } from './octave-flags.ts';
 
 /** The grader's own checkout: never visible inside a sandbox, wherever it is installed. */
 const GRADER_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -147,7 +149,14 @@ export const NOT_INSTALLED =
 
 const trials = new Map<string, Promise<Isolation>>();
 
-export interface IsolationRequest { sandbox: boolean; python: string; hide?: string[]; why?: string }
+export interface IsolationRequest {
+  sandbox: boolean;
+  /** The interpreter the trial run starts (a Python, or an Octave for language octave). */
+  python: string;
+  language?: Language;
+  hide?: string[];
+  why?: string;
+}
 
 /**
  * The isolation to grade with. `sandbox: false` is the caller saying --no-sandbox. With a sandbox
@@ -156,7 +165,7 @@ export interface IsolationRequest { sandbox: boolean; python: string; hide?: str
  */
 export async function resolveIsolation(opts: IsolationRequest): Promise<Isolation> {
   const iso = await planIsolation(opts);
-  await verifyIsolation(iso, opts.python);
+  await verifyIsolation(iso, opts.python, opts.language);
   return iso;
 }
 
@@ -177,10 +186,10 @@ export function planIsolation(opts: IsolationRequest): Promise<Isolation> {
 }
 
 /** Runs the trial of a planned bubblewrap isolation once per interpreter and isolation. */
-export function verifyIsolation(iso: Isolation, python: string): Promise<Isolation> {
+export function verifyIsolation(iso: Isolation, python: string, language: Language = 'python'): Promise<Isolation> {
   if (iso.kind === 'none') return Promise.resolve(iso);
   const key = `${python}\0${iso.hide.join('\0')}`;
-  if (!trials.has(key)) trials.set(key, trial(iso, python));
+  if (!trials.has(key)) trials.set(key, trial(iso, python, language));
   return trials.get(key)!;
 }
 
@@ -205,7 +214,7 @@ async function plan(hide: string[]): Promise<Isolation> {
   return iso;
 }
 
-async function trial(iso: Isolation & { kind: 'bubblewrap' }, python: string): Promise<Isolation> {
+async function trial(iso: Isolation & { kind: 'bubblewrap' }, python: string, language: Language): Promise<Isolation> {
   // A trial run with the real interpreter, as a worker runs: a kernel without user namespaces, an
   // interpreter the worker's user cannot read, or a broken install all show up here, once.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dlgrade-trial-'));
@@ -215,8 +224,10 @@ async function trial(iso: Isolation & { kind: 'bubblewrap' }, python: string): P
     fs.chmodSync(dir, 0o711);
     const uid = nextWorkerUid();
     if (uid !== undefined) for (const d of [layout.submission, layout.tmp]) fs.chownSync(d, uid, uid);
-    const roots = await interpreterRoots(python);
-    const plan = launchCommand(iso, layout, roots, [python, '-c', 'import os, sys; sys.stdout.write("ok %d" % os.getuid())'], uid);
+    const octave = language === 'octave';
+    const roots = octave ? [] : await interpreterRoots(python);
+    const command = octave ? [python, ...OCTAVE_FLAGS, '--eval', 'printf("ok %d", getpid())'] : [python, '-c', 'import os, sys; sys.stdout.write("ok %d" % os.getuid())'];
+    const plan = launchCommand(iso, layout, roots, command, uid, octave ? 'grader' : 'submission');
     const { execa } = await import('execa');
     const r = await execa(plan.file, plan.args, { cwd: plan.cwd, env: plan.env, extendEnv: false, reject: false, timeout: 60_000, uid: plan.uid, gid: plan.gid });
     if (r.exitCode !== 0 || !r.stdout.startsWith('ok')) {
@@ -321,11 +332,12 @@ export function workerPaths(iso: Isolation, layout: WorkerLayout): (hostPath: st
  * rebuilt from scratch in both modes: the grader's own variables (tokens in CI, paths to the
  * course's files) never reach student code.
  */
-export function launchCommand(iso: Isolation, layout: WorkerLayout, roots: string[], command: string[], uid?: number): LaunchPlan {
+/** `start`: the folder the worker starts in (the submission, or for Octave the grader's). */
+export function launchCommand(iso: Isolation, layout: WorkerLayout, roots: string[], command: string[], uid?: number, start: 'submission' | 'grader' = 'submission'): LaunchPlan {
   const toWorker = workerPaths(iso, layout);
   if (iso.kind === 'none') {
     return {
-      file: command[0], args: command.slice(1), uid, gid: uid, cwd: layout.submission, toWorker,
+      file: command[0], args: command.slice(1), uid, gid: uid, cwd: layout[start], toWorker,
       env: { ...BASE_ENV, PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', HOME: layout.tmp, TMPDIR: layout.tmp },
     };
   }
@@ -364,7 +376,7 @@ export function launchCommand(iso: Isolation, layout: WorkerLayout, roots: strin
     a.push('--unshare-user');
     if (iso.features.disableUserns) a.push('--disable-userns');
   }
-  a.push('--die-with-parent', '--new-session', '--chdir', INSIDE.submission, '--clearenv');
+  a.push('--die-with-parent', '--new-session', '--chdir', INSIDE[start], '--clearenv');
   const env: Record<string, string> = { ...BASE_ENV, PATH: '/usr/local/bin:/usr/bin:/bin', HOME: '/tmp', TMPDIR: '/tmp' };
   for (const [k, v] of Object.entries(env)) a.push('--setenv', k, v);
   if (iso.setpriv && uid !== undefined) {

@@ -1,5 +1,6 @@
 /**
- * One long-lived Python worker per submission. Requests and replies travel on two pipes of
+ * One long-lived worker per submission (the Python driver, or the Octave one for MATLAB hand-ins:
+ * octave/driver.m). Requests and replies travel on two pipes of
  * their own (fds 3 and 4 in the worker), never on the student's stdout. The worker runs in its
  * own process group, sandboxed (sandbox.ts) unless the caller chose not to, under the limits of
  * limits.ts; a timeout kills it together with everything the student started.
@@ -14,7 +15,9 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { Readable, Writable } from 'node:stream';
+import { OCTAVE_FLAGS } from './octave-flags.ts';
 import type { ResultPromise } from 'execa';
+import type { Language } from '../spec/types.ts';
 import { type WorkerLimits, formatBytes, limitArgs } from './limits.ts';
 import { type FailedStep, MAX_LINE, type NotebookReport, type Request, type ResultReply, type RunRequest, type StudentError, type WorkerTiming, readReply } from './protocol.ts';
 import { type Isolation, type WorkerLayout, interpreterRoots, launchCommand, nextWorkerUid, workerPaths } from './sandbox.ts';
@@ -25,9 +28,18 @@ export const DRIVER = path.join(HERE, 'driver.py');
  * What the worker needs beside it in the grader's folder of a workspace: the driver, the modules
  * it imports (the notebook filter, numpy compatibility) and the helpers probes import.
  */
-export const WORKER_FILES: readonly string[] = ['driver.py', 'dlgrade_notebook.py', 'dlgrade_outputs.py', 'numpy_compat.py', 'dlgrade_probe.py'].map((f) => path.join(HERE, f));
+export const WORKER_FILES: Readonly<Record<Language, readonly string[]>> = {
+  python: ['driver.py', 'dlgrade_notebook.py', 'dlgrade_outputs.py', 'numpy_compat.py', 'dlgrade_probe.py'].map((f) => path.join(HERE, f)),
+  // The Octave driver's folder as a whole: driver.m, its helpers and the guards.
+  octave: [path.join(HERE, 'octave')],
+};
+/** Runs a command under resource limits it cannot lift (util-linux, beside setpriv). */
+const PRLIMIT = '/usr/bin/prlimit';
 
 export interface WorkerOptions {
+  /** The driver to start (default python). */
+  language?: Language;
+  /** The interpreter: a Python, or for language octave an Octave (octave-cli). */
   python: string;
   /** The worker's folders (see WorkerLayout); the driver is at `<grader>/driver.py`. */
   layout: WorkerLayout;
@@ -118,19 +130,12 @@ export class Worker {
     this.uid = nextWorkerUid();
     if (this.uid !== undefined) for (const d of [layout.submission, layout.tmp]) chownTree(d, this.uid);
     this.toWorker = workerPaths(isolation, layout);
-    const driverArgs = [
-      '-u', '-X', 'faulthandler', this.toWorker(path.join(layout.grader, 'driver.py')),
-      '--submission', this.toWorker(layout.submission), '--req-fd', '3', '--rep-fd', '4', '--keeper',
-      ...limitArgs(this.opts.limits, isolation.kind === 'none' && this.uid === undefined),
-    ];
-    for (const p of this.opts.paths) driverArgs.push('--path', p);
-    if (this.opts.legacyNumpyNames) driverArgs.push('--legacy-numpy-names');
-    if (this.opts.notebook) {
-      driverArgs.push('--notebook-module', this.opts.notebook.module);
-      for (const f of this.opts.notebook.files) driverArgs.push('--notebook', f);
-    }
-    const roots = isolation.kind === 'bubblewrap' ? await interpreterRoots(this.opts.python) : [];
-    const plan = launchCommand(isolation, layout, roots, [this.opts.python, ...driverArgs], this.uid);
+    const octave = this.opts.language === 'octave';
+    const argv = octave ? this.octaveCommand() : this.pythonCommand();
+    const roots = isolation.kind === 'bubblewrap' && !octave ? await interpreterRoots(this.opts.python) : [];
+    // Octave looks up a function in its current folder before its path: it starts in the
+    // grader's, away from the student's files, and its driver moves in and out as it calls them.
+    const plan = launchCommand(isolation, layout, roots, argv, this.uid, octave ? 'grader' : 'submission');
     // Loaded on first use: a run whose results are all cached starts no worker.
     const { execa } = await import('execa');
     this.proc = execa(plan.file, plan.args, {
@@ -156,7 +161,7 @@ export class Worker {
       let hello = false;
       const timer = setTimeout(() => {
         this.kill();
-        reject(new Error(`the Python worker did not start within ${startSeconds} s`));
+        reject(new Error(`the ${this.kind} worker did not start within ${startSeconds} s`));
       }, startSeconds * 1000);
       replies.on('data', (b: Buffer) => {
         for (const line of this.lines(b.toString('utf8'))) {
@@ -183,7 +188,7 @@ export class Worker {
         this.killGroup(); // anything of the student's still in the group
         if (!hello) {
           clearTimeout(timer);
-          reject(new Error(`the Python worker ${this.exited} before it started: ${this.stderr.text().trim().split('\n').slice(-3).join(' | ')}`));
+          reject(new Error(`the ${this.kind} worker ${this.exited} before it started: ${this.stderr.text().trim().split('\n').slice(-3).join(' | ')}`));
         }
         const p = this.pending;
         if (p) {
@@ -192,6 +197,41 @@ export class Worker {
         }
       });
     });
+  }
+
+  private pythonCommand(): string[] {
+    const { layout, isolation } = this.opts;
+    const args = [
+      this.opts.python, '-u', '-X', 'faulthandler', this.toWorker(path.join(layout.grader, 'driver.py')),
+      '--submission', this.toWorker(layout.submission), '--req-fd', '3', '--rep-fd', '4', '--keeper',
+      ...limitArgs(this.opts.limits, isolation.kind === 'none' && this.uid === undefined),
+    ];
+    for (const p of this.opts.paths) args.push('--path', p);
+    if (this.opts.legacyNumpyNames) args.push('--legacy-numpy-names');
+    if (this.opts.notebook) {
+      args.push('--notebook-module', this.opts.notebook.module);
+      for (const f of this.opts.notebook.files) args.push('--notebook', f);
+    }
+    return args;
+  }
+
+  /**
+   * Octave cannot set its own rlimits: prlimit sets them and then runs it, so they hold from its
+   * first instruction. (The process count is per user: left to the sandbox's user of its own
+   * when the worker shares the grader's.)
+   */
+  private octaveCommand(): string[] {
+    const { layout, isolation, limits } = this.opts;
+    const shared = isolation.kind === 'none' && this.uid === undefined;
+    const rl = [
+      ...(limits.memoryBytes ? [`--as=${Math.floor(limits.memoryBytes)}`] : []),
+      ...(shared ? [] : [`--nproc=${Math.floor(limits.processes)}`]),
+      `--fsize=${Math.floor(limits.fileBytes)}`, `--nofile=${Math.floor(limits.openFiles)}`, `--cpu=${Math.ceil(limits.cpuSeconds)}`,
+    ];
+    const args = [PRLIMIT, ...rl, '--', this.opts.python, ...OCTAVE_FLAGS, this.toWorker(path.join(layout.grader, 'octave', 'driver.m')),
+      '--submission', this.toWorker(layout.submission), '--req-fd', '3', '--rep-fd', '4'];
+    for (const p of this.opts.paths) args.push('--path', p);
+    return args;
   }
 
   /** Complete lines from the reply pipe; an endless line is dropped rather than kept. */
@@ -241,6 +281,11 @@ export class Worker {
     if (!p) return;
     this.pending = undefined;
     p.resolve({ status: 'error', seconds: (Date.now() - p.started) / 1000, error: { kind: 'bad-output', message: 'the worker sent a reply the grader cannot read (not JSON): the request failed', traceback: '' } });
+  }
+
+  /** How the messages name this worker. */
+  get kind(): string {
+    return this.opts.language === 'octave' ? 'Octave' : 'Python';
   }
 
   get alive(): boolean {
@@ -327,9 +372,9 @@ export class Worker {
     const running = this.proc.exitCode === null && this.proc.signalCode === null;
     // Dead from now on, before the exit event arrives: nothing more may be sent to it.
     this.exited ??= 'was stopped by the grader';
-    if (this.opts.isolation.kind === 'none' && running) {
+    if (this.opts.isolation.kind === 'none' && running && this.opts.language !== 'octave') {
       // Unsandboxed, only the keeper finds the processes that left the group: ask it first,
-      // and kill the group anyway if it does not answer.
+      // and kill the group anyway if it does not answer. (Octave's worker has no keeper.)
       try {
         process.kill(pid, 'SIGTERM');
       } catch {

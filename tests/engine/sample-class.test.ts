@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expectationProblems, loadClass, materializeClass } from '../../harness/cli/sample-class.ts';
-import { resolvePython } from '../../harness/python/environment.ts';
+import { resolveInterpreter } from '../../harness/python/environment.ts';
 import { gradeBatch } from '../../harness/runner/batch.ts';
 import { checkSeconds } from '../../harness/runner/limits.ts';
 import { listPacks, loadPack } from '../../harness/spec/load.ts';
@@ -24,9 +24,9 @@ describe.each(packs)('sample class of %s', (name) => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'dlgrade-class-'));
     const classDir = materializeClass(name, path.join(root, 'class'))!;
     const pack = loadPack(name);
-    const python = await resolvePython(pack.spec.python);
+    const python = await resolveInterpreter(pack.spec);
     const out = path.join(root, 'results');
-    const results = await gradeBatch(pack, classDir, out, { seed: 'class-test', python, isolation: await testIsolation(python.executable), jobs: 2 });
+    const results = await gradeBatch(pack, classDir, out, { seed: 'class-test', python, isolation: await testIsolation(python.executable, undefined, pack.spec.worker), jobs: 2 });
     const students = loadClass(name);
     expect(results.map((r) => r.submission).sort()).toEqual(students.map((s) => s.name).sort());
     for (const s of students) {

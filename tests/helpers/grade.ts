@@ -2,10 +2,11 @@
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import { expect } from 'vitest';
-import { resolvePython } from '../../harness/python/environment.ts';
+import { resolveInterpreter } from '../../harness/python/environment.ts';
 import type { SubmissionResult } from '../../harness/results/types.ts';
 import { gradeSubmission } from '../../harness/runner/submission.ts';
 import { loadPack } from '../../harness/spec/load.ts';
+import type { Language } from '../../harness/spec/types.ts';
 import { type Isolation, findBubblewrap, resolveIsolation } from '../../harness/worker/sandbox.ts';
 import resultSchema from '../../harness/results/result.schema.json' with { type: 'json' };
 
@@ -23,14 +24,14 @@ export function expectValidResult(r: unknown) {
  * The isolation tests grade with: the sandbox wherever bubblewrap is installed (CI installs it),
  * else unsandboxed, as `check` does; the adversarial corpus asks for each mode itself.
  */
-export async function testIsolation(python: string, sandbox?: boolean): Promise<Isolation> {
-  return resolveIsolation({ sandbox: sandbox ?? !!(await findBubblewrap()), python });
+export async function testIsolation(python: string, sandbox?: boolean, language?: Language): Promise<Isolation> {
+  return resolveIsolation({ sandbox: sandbox ?? !!(await findBubblewrap()), python, language });
 }
 
 export async function grade(pack: string, dir: string, opts: { only?: string[]; seed?: string; data?: string; sandbox?: boolean; python?: string } = {}): Promise<SubmissionResult> {
   const p = loadPack(pack);
-  const python = await resolvePython(p.spec.python, opts.python);
-  const r = await gradeSubmission(p, dir, { seed: opts.seed ?? 'test-seed', python, isolation: await testIsolation(python.executable, opts.sandbox), only: opts.only, data: opts.data });
+  const python = await resolveInterpreter(p.spec, { python: opts.python });
+  const r = await gradeSubmission(p, dir, { seed: opts.seed ?? 'test-seed', python, isolation: await testIsolation(python.executable, opts.sandbox, p.spec.worker), only: opts.only, data: opts.data });
   expectValidResult(r);
   return r;
 }

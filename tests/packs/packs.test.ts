@@ -6,7 +6,7 @@
  * from caught mutants, unless the pack says why for that output.
  */
 import { describe, expect, it } from 'vitest';
-import { resolvePython } from '../../harness/python/environment.ts';
+import { resolveInterpreter } from '../../harness/python/environment.ts';
 import { type PackProof, PROOF_SEEDS, provePack } from '../../harness/runner/pack-proof.ts';
 import { listPacks, loadPack } from '../../harness/spec/load.ts';
 import { testIsolation } from '../helpers/grade.ts';
@@ -16,8 +16,8 @@ describe.each(listPacks())('pack %s', (name) => {
 
   it('passes its proof: solution, starter, mutants, variants, margins', async () => {
     const pack = loadPack(name);
-    const python = await resolvePython(pack.spec.python);
-    proof = await provePack(pack, { seeds: PROOF_SEEDS, jobs: 2, grading: { python, isolation: await testIsolation(python.executable) } });
+    const python = await resolveInterpreter(pack.spec);
+    proof = await provePack(pack, { seeds: PROOF_SEEDS, jobs: 2, grading: { python, isolation: await testIsolation(python.executable, undefined, pack.spec.worker) } });
     expect(proof.problems).toEqual([]);
   }, 900_000);
 

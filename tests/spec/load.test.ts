@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SpecError, foreignWorker, listPacks, loadPack, PACKS_DIR } from '../../harness/spec/load.ts';
+import { PACKS_DIR, SpecError, listPacks, loadPack } from '../../harness/spec/load.ts';
 
 function packWith(yaml: string, probes: string[] = ['p']): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dlgrade-spec-'));
@@ -45,12 +45,11 @@ describe('assignment spec loading', () => {
     for (const p of listPacks()) expect(loadPack(p).spec.name).toBe(p);
   });
 
-  it('leaves out a pack for a worker the grader cannot start yet, and says why when it is asked for', () => {
-    expect(fs.existsSync(path.join(PACKS_DIR, 'optimization-matlab', 'assignment.yaml'))).toBe(true);
-    expect(listPacks()).not.toContain('optimization-matlab');
-    expect(() => loadPack('optimization-matlab')).toThrow(/this pack's hand-ins run in the octave worker, which this grader cannot start yet/);
-    expect(foreignWorker('name: x\nworker: python\n')).toBeUndefined();
-    expect(foreignWorker('name: x\n')).toBeUndefined();
+  it('loads an Octave pack: its probes are function files, and it names no Python', () => {
+    const pack = loadPack('optimization-matlab');
+    expect(pack.spec.worker).toBe('octave');
+    expect(Object.values(pack.probes).every((p) => p.endsWith('.m'))).toBe(true);
+    expect(pack.spec.python).toEqual({});
   });
 
   it('accepts a minimal pack and fills in default limits', () => {
