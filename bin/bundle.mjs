@@ -17,7 +17,7 @@ const DIR = path.join(ROOT, '.dlgrade-cache', 'build');
 const BUNDLE = path.join(DIR, 'cli.mjs');
 const MANIFEST = path.join(DIR, 'cli.json');
 /** Bumped when the way bundles are made changes. */
-const FORMAT = 1;
+const FORMAT = 2;
 /** Loaded on demand by the code itself (expression answers only): kept out of the bundle. */
 const LAZY = ['mathjs'];
 /**
@@ -75,16 +75,21 @@ async function build() {
   fs.mkdirSync(DIR, { recursive: true });
   const tmp = `${BUNDLE}.${process.pid}.tmp`;
   // import.meta.url and import.meta.dirname must keep naming each source file (they find
-  // driver.py, the templates, the repository): each file gets its own, written in as text.
+  // driver.py, the templates, the repository): each file gets its own, written relative to the
+  // bundle, so a copy of the repository with its bundle (a GPU runner's, say) still finds them.
   const keepMeta = {
     name: 'keep-import-meta',
     setup(b) {
-      b.onLoad({ filter: /\.ts$/ }, (a) => ({
-        loader: 'ts',
-        contents: fs.readFileSync(a.path, 'utf8')
-          .replaceAll('import.meta.url', JSON.stringify(pathToFileURL(a.path).href))
-          .replaceAll('import.meta.dirname', JSON.stringify(path.dirname(a.path))),
-      }));
+      b.onLoad({ filter: /\.ts$/ }, (a) => {
+        const rel = JSON.stringify(path.relative(DIR, a.path).split(path.sep).join('/'));
+        const url = `new URL(${rel}, import.meta.url).href`;
+        return {
+          loader: 'ts',
+          contents: fs.readFileSync(a.path, 'utf8')
+            .replaceAll('import.meta.url', url)
+            .replaceAll('import.meta.dirname', `decodeURIComponent(new URL('.', ${url}).pathname).replace(/\\/$/, '')`),
+        };
+      });
     },
   };
   const precompiled = await precompileSchemas();

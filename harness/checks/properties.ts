@@ -4,6 +4,7 @@
  * code fails less than about one time in ten million (5.3 standard deviations).
  */
 import { LAYER_COLUMNS, LAYER_KINDS, PADDING_SAME } from '../../reference/ops/torch.ts';
+import { reluNet141Residual } from '../../reference/ops/relu_fit.ts';
 import { type Tensor, item, unravel } from '../tensor/tensor.ts';
 import { fmt } from '../results/format.ts';
 import { relError } from './compare.ts';
@@ -55,6 +56,12 @@ function sameShape(a: Tensor, b: Tensor, what: string): PropertyOutcome | undefi
   if (a.shape.join() !== b.shape.join()) return { passed: false, message: `${what}: shape (${a.shape}) but the input has shape (${b.shape})` };
   return undefined;
 }
+
+/** Other packings students use for the 1-4-1 network, as index maps into the grader's [w_h, b_h, w_o, b_o]. */
+const PACKINGS = [
+  { name: '[w_h, w_o, b_h, b_o]', order: [0, 1, 2, 3, 8, 9, 10, 11, 4, 5, 6, 7, 12] },
+  { name: 'one hidden unit at a time, [w_h1, b_h1, w_o1, ..., b_o]', order: [0, 3, 6, 9, 1, 4, 7, 10, 2, 5, 8, 11, 12] },
+];
 
 /** Properties whose measured value is a trained model's held-out accuracy (reported as such). */
 export const SCORES_ACCURACY = new Set(['accuracy_at_least']);
@@ -239,6 +246,53 @@ export const PROPERTIES: Record<string, Property> = {
     if (counts.size === 1) why = ` — every image is predicted as class ${predicted[0]}: the model did not learn`;
     else if (classes > 1 && acc < 1.5 / classes) why = ` — no better than chance (1/${classes}): does training change the parameters, with each image's own label?`;
     return { passed: false, value: acc, bar, message: `${what} ${fmt(acc)} < bar ${fmt(bar)} on ${n} images${solution}${why}` };
+  },
+
+  /**
+   * A notebook's fitted parameters fit a data set: of the values of 13 numbers it left (each
+   * recorded after the cell that set it), the one closest to the data must reproduce y at every
+   * x within `bar`, evaluated here with the 1-4-1 network packed [w_h, b_h, w_o, b_o]. Says which
+   * value came closest and where it misses, and whether another packing would have fit.
+   */
+  fits_data(args) {
+    const thetas = tensorArg(args, 'thetas'), x = tensorArg(args, 'x'), y = tensorArg(args, 'y');
+    const bar = numberArg(args, 'bar');
+    const what = label(args, 'the data');
+    const cells = args.cells && typeof args.cells === 'object' ? (args.cells as Tensor).data : new Float64Array(0);
+    const names = (textOf(args.names as Tensor | undefined) ?? '').split(',');
+    // The data set itself (x or y, when it has 13 points) is no candidate for the fit.
+    const isData = (i: number) => [x, y].some((d) => d.data.length === 13 && d.data.every((v, j) => v === thetas.data[i * 13 + j]));
+    const candidates = thetas.shape.length === 2 && thetas.shape[1] === 13
+      ? Array.from({ length: thetas.shape[0] }, (_, i) => i).filter((i) => !isData(i)) : [];
+    const k = candidates.length;
+    if (k === 0) {
+      return { passed: false, value: Infinity, bar, message: `${what}: the notebook left no array of 13 numbers besides the data (the fitted theta, in a global such as \`solution\`) after any cell` };
+    }
+    const missOf = (theta: ArrayLike<number>) => {
+      const r = reluNet141Residual(theta, x.data, y.data);
+      let worst = 0;
+      for (let i = 1; i < r.length; i++) if (Math.abs(r[i]) > Math.abs(r[worst])) worst = i;
+      return { max: Math.abs(r[worst]), at: worst };
+    };
+    let best = candidates[0], bestMiss = missOf(thetas.data.subarray(best * 13, (best + 1) * 13));
+    for (const i of candidates.slice(1)) {
+      const m = missOf(thetas.data.subarray(i * 13, (i + 1) * 13));
+      if (m.max < bestMiss.max) { best = i; bestMiss = m; }
+    }
+    const who = `\`${names[best] || 'a value'}\`${cells.length > best ? ` after cell ${cells[best]}` : ''}`;
+    if (bestMiss.max <= bar) return { passed: true, value: bestMiss.max, bar, message: `${what}: fitted by ${who} (max |y(x; theta) - y| ${fmt(bestMiss.max)} <= ${fmt(bar)})` };
+    // A value packed in another order fits the data and still fails here: say which and how.
+    let hint = '';
+    for (const i of candidates) {
+      if (hint) break;
+      const theta = thetas.data.subarray(i * 13, (i + 1) * 13);
+      const repacked = PACKINGS.find((p) => missOf(p.order.map((j) => theta[j])).max <= bar);
+      if (repacked) hint = ` — \`${names[i] || 'a value'}\`${cells.length > i ? ` after cell ${cells[i]}` : ''} fits it if read as ${repacked.name}: the packing is [w_h (4), b_h (4), w_o (4), b_o]`;
+    }
+    return {
+      passed: false, value: bestMiss.max, bar,
+      message: `${what}: none of the ${k} value${k === 1 ? '' : 's'} of 13 numbers your notebook left fits it; the closest, ${who}, misses y at x = ${fmt(x.data[bestMiss.at])} by ${fmt(bestMiss.max)} (bar ${fmt(bar)})${hint}`,
+    };
   },
 
   /** Two outputs that must not be equal: dropout's masks in two training passes, say. */

@@ -9,6 +9,7 @@ import { GRADER_VERSION } from '../runner/version.ts';
 import { cacheCommand } from './cache.ts';
 import { calibrateCommand, packCommand } from './calibrate.ts';
 import { checkCommand } from './check.ts';
+import { classCommand } from './class.ts';
 import { dataCommand } from './data.ts';
 import { demoCommand } from './demo.ts';
 import { fixturesCommand } from './fixtures.ts';
@@ -21,7 +22,7 @@ import { runnerCommand } from './runner.ts';
 import { slurmCli } from './slurm.ts';
 
 const COMMANDS = [
-  checkCommand, gradeCommand, mergeCommand, slurmCli, calibrateCommand, packCommand, runnerCommand, demoCommand, initCommand, fixturesCommand, cacheCommand, referenceCommand, dataCommand,
+  checkCommand, gradeCommand, mergeCommand, slurmCli, calibrateCommand, packCommand, runnerCommand, demoCommand, classCommand, initCommand, fixturesCommand, cacheCommand, referenceCommand, dataCommand,
 ];
 
 export async function main(argv: string[]): Promise<number> {

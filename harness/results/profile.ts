@@ -17,6 +17,7 @@ export const PHASES = {
   'cache stores': 'writing results into the cache',
   workspace: 'copying the submission into its scratch workspace',
   'worker start': 'starting the worker: sandbox, interpreter, numpy (until its hello)',
+  notebook: 'running an executed notebook top to bottom (its own budget)',
   'worker imports': 'loading probes and, through them, the student\'s modules (inside the worker)',
   inputs: 'building the cases\' inputs and writing them as .npy',
   'worker arrays': 'the worker reading inputs and writing outputs as .npy',

@@ -59,9 +59,11 @@ export async function gradeForCalibration(pack: Pack, run: CalibrationRun): Prom
     const variants = loadVariants(pack.dir).map((v) => ({ ...v, dir: derive(`variant-${v.name}`, v.edits) }));
     const mutants = loadMutants(pack.dir).map((m) => ({ ...m, dir: derive(`mutant-${m.name}`, m.edits) }));
     const training = trains(pack);
+    // Only hidden cases differ by seed: a check without any is graded under the first alone.
+    const seeded = new Set(pack.spec.checks.filter((c) => c.cases.some((k) => k.hidden)).map((c) => c.id));
     run.seeds.forEach((seed, i) => {
-      const kept = (ids: string[]) => ids.filter((id) => i === 0 || !training.has(id));
-      jobs.push({ role: 'solution', name: 'solution', dir: solution, checks: pack.spec.checks.map((c) => c.id).filter((id) => !training.has(id)), seed });
+      const kept = (ids: string[]) => ids.filter((id) => i === 0 || (!training.has(id) && seeded.has(id)));
+      jobs.push({ role: 'solution', name: 'solution', dir: solution, checks: kept(pack.spec.checks.map((c) => c.id).filter((id) => !training.has(id))), seed });
       for (const v of variants) jobs.push({ role: 'variant', name: v.name, dir: v.dir, checks: kept([...v.passes, ...(v.advisory ?? [])]), advisory: v.advisory, seed });
       for (const m of mutants) jobs.push({ role: 'mutant', name: m.name, dir: m.dir, checks: kept(m.fails), seed });
     });

@@ -61,7 +61,7 @@ export async function runProbeCase(run: SubmissionRun, check: CheckSpec, c: Case
   const files = writeInputs(inDir, memo, train);
   prof.add('inputs', (performance.now() - preparing) / 1000);
   const w = await run.slot.get();
-  if (typeof w === 'string') return caseResult(c, 'error', `the ${pack.spec.worker === 'octave' ? 'Octave' : 'Python'} worker could not start: ${w}`, seconds());
+  if (typeof w === 'string') return caseResult(c, 'error', w, seconds());
   const probe = path.join(ws.grader, 'probes', path.relative(path.join(pack.dir, 'probes'), pack.probes[check.probe!]));
   const text = textInputs(c);
   if (check.parity) {

@@ -13,7 +13,7 @@ import type { PythonEnvironment } from '../python/environment.ts';
 import { type RunnerInfo, missingTags } from '../python/tags.ts';
 import { NO_PROFILE, type Timer } from '../results/profile.ts';
 import type { CheckResult, SubmissionResult } from '../results/types.ts';
-import type { CheckSpec, Limits, Pack } from '../spec/types.ts';
+import type { CheckSpec, Limits, NotebookSpec, Pack } from '../spec/types.ts';
 import type { Isolation } from '../worker/sandbox.ts';
 import { checkSeconds, describeIsolation, effectiveLimits, selectChecks, usesCuda, workerLimits } from './limits.ts';
 import { type SubmissionRun, runProbeCase } from './probe-case.ts';
@@ -90,11 +90,14 @@ export async function gradeSubmission(pack: Pack, submissionDir: string, opts: G
     limits: workerLimits(limits),
     isolation: opts.isolation,
     legacyNumpyNames: pack.spec.python.legacy_numpy_names,
-    ...(pack.spec.notebook ? { notebook: { module: pack.spec.notebook.module, files: pack.spec.notebook.files ?? ['*.ipynb'] } } : {}),
-  }, prof);
+    ...(pack.spec.notebook ? { notebook: notebookOptions(pack.spec.notebook) } : {}),
+  }, prof, pack.spec.notebook?.seconds);
   const run: SubmissionRun = { pack, seed: opts.seed, data: opts.data, ws, slot, prof, requests: 0 };
 
   try {
+    // An executed notebook runs before the first check, so that its budget is its own and no
+    // check's time limit.
+    if (pack.spec.notebook?.execute && checks.some((c) => c.probe)) await slot.get();
     for (const check of checks) {
       const lacking = missingTags(check.requires, runner);
       if (lacking.length) {
@@ -141,6 +144,8 @@ export async function gradeSubmission(pack: Pack, submissionDir: string, opts: G
   result.seconds = (Date.now() - started) / 1000;
   return result;
 }
+
+const notebookOptions = (nb: NotebookSpec) => ({ module: nb.module, files: nb.files ?? ['*.ipynb'], execute: nb.execute, record: nb.record });
 
 /** A check's result: curves gathered from its cases, and for device parity the case comparing them. */
 function summarize(check: CheckSpec, gathered: GatheredCase[], seconds: number): CheckResult {

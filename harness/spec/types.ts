@@ -113,6 +113,11 @@ export const TRAIN_VALUES = ['train_images', 'train_labels', 'test_images', 'tes
 export interface NotebookSpec {
   module: string;
   files?: string[];
+  /** Run it top to bottom before any check, within `seconds` (default 120). */
+  execute?: boolean;
+  seconds?: number;
+  /** The shape of values recorded after each executed cell. */
+  record?: number[];
 }
 
 export interface CheckSpec {

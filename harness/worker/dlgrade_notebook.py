@@ -28,6 +28,7 @@ import linecache
 import os
 import re
 import sys
+import types
 
 
 DISPLAY_MODULES = {"matplotlib", "seaborn", "plotly", "IPython", "ipywidgets", "google", "bokeh", "pylab"}
@@ -419,3 +420,109 @@ def skipped_name_hint(e):
     return (" (in %s, `%s` is only set by cell %d, line %d, which the grader skipped: %s; graded code may"
             " rely only on imports, functions, classes and constant assignments)"
             % (_notebook.get("file"), name, record["cell"], record["line"], record["why"]))
+
+
+# ---------------------------------------------------------------------------------------------
+# Execution mode (a pack's `notebook: { execute: true }`): the notebook runs top to bottom in the
+# sandbox, within its time budget, as a homework whose answers are computed at top level (a
+# solver loop that leaves its result in a global) must be. A cell that fails is reported and the
+# rest go on. Values of a shape the pack names are recorded after each cell, so that a global
+# reassigned per data set (`solution`) can still be read for each.
+
+_executed = {"cells": [], "history": [], "path": None, "rel": None, "module": None, "shape": None}
+
+
+def prepare_execution(root, module, patterns, shape):
+    """Find the notebook and read its cells; nothing of it runs until execute_notebook."""
+    report = {"module": module, "file": None, "skipped": [], "kept_cells": [], "execute": True}
+    rel, problem = find_notebook(root, patterns)
+    if rel is None:
+        report["error"] = problem
+        return report
+    path = os.path.join(root, rel)
+    try:
+        with open(path, encoding="utf-8") as f:
+            nb = json.loads(f.read())
+        cells = nb["cells"]
+        if not isinstance(cells, list):
+            raise ValueError("it has no list of cells")
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        report["error"] = "%s is not a notebook the grader can read (%s)" % (rel, e)
+        return report
+    runnable = []
+    for number, cell in enumerate(cells, 1):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        lines = cell_source(cell).split("\n")
+        first = next((l for l in lines if l.strip()), "")
+        if not first:
+            continue
+        if first.lstrip().startswith("%%"):
+            report["skipped"].append({"cell": number, "line": 1, "text": first.strip()[:80], "why": "a cell magic (%s)" % first.split()[0]})
+            continue
+        clean = []
+        for i, line in enumerate(lines, 1):
+            m = _SHELL.match(line) or _HELP.match(line)
+            if m:
+                what = {"!": "a shell command", "%": "an IPython magic"}.get(m.group(2), "an IPython help line")
+                report["skipped"].append({"cell": number, "line": i, "text": line.strip()[:80], "why": what})
+                clean.append(m.group(1) + "pass")
+            else:
+                clean.append(line)
+        runnable.append((number, "\n".join(clean)))
+    report["file"] = rel
+    report["kept_cells"] = [n for n, _ in runnable]
+    _executed.update(cells=runnable, path=path, rel=rel, module=module, shape=tuple(shape) if shape else None)
+    return report
+
+
+def _record(namespace, number):
+    """Arrays of the recorded shape that are new or changed since the last cell."""
+    shape = _executed["shape"]
+    if shape is None:
+        return
+    import numpy as np
+
+    last = {}
+    for _, name, value in _executed["history"]:
+        last[name] = value
+    for name, value in list(namespace.items()):
+        if name.startswith("_") or isinstance(value, type(sys)):
+            continue
+        try:
+            array = np.asarray(value, dtype=np.float64)
+        except Exception:  # noqa: BLE001 - not numbers: not a recorded value
+            continue
+        if array.shape != shape or not np.all(np.isfinite(array)):
+            continue
+        if name in last and np.array_equal(last[name], array):
+            continue
+        _executed["history"].append((number, name, array.copy()))
+
+
+def execute_notebook(progress, describe):
+    """Run every code cell in order as the notebook's module; one entry per cell, failures with
+    the student's error. `progress(cell, first line)` is called before each cell."""
+    path, module = _executed["path"], _executed["module"]
+    mod = types.ModuleType(module)
+    mod.__file__ = path
+    sys.modules[module] = mod
+    results = []
+    for number, code in _executed["cells"]:
+        progress(number, next((l for l in code.split("\n") if l.strip()), "").strip()[:80])
+        filename = "%s#cell%d" % (path, number)
+        linecache.cache[filename] = (len(code), None, [l + "\n" for l in code.split("\n")], filename)
+        try:
+            exec(compile(code, filename, "exec"), mod.__dict__)
+            results.append({"cell": number, "ok": True})
+        except BaseException as e:  # noqa: BLE001 - a cell's failure is the student's, and the next cell runs
+            if isinstance(e, KeyboardInterrupt):
+                raise
+            results.append({"cell": number, "ok": False, "error": describe(e)})
+        _record(mod.__dict__, number)
+    return {"cells": results}
+
+
+def recorded():
+    """What execution recorded: [(cell, name, array)], in the order the values appeared."""
+    return list(_executed["history"])

@@ -78,3 +78,17 @@ def pooled_init(make, first_seed, count):
             value = np.asarray(value, dtype=np.float64)
             (biases if value.ndim == 1 else weights).append(value.ravel())
     return {"weights": np.concatenate(weights), "biases": np.concatenate(biases)}
+
+
+def notebook_values():
+    """What an executed notebook left, as recorded after each cell (the pack's notebook.record
+    shape): {"values": (k, ...) array, "cells": (k,) cell numbers, "names": the names, comma-
+    separated, as uint8 bytes}. Only the driver's record is read: nothing the notebook returns."""
+    import dlgrade_notebook
+
+    history = dlgrade_notebook.recorded()
+    shape = dlgrade_notebook._executed["shape"] or (0,)
+    values = np.array([v for _, _, v in history], dtype=np.float64).reshape((len(history),) + tuple(shape))
+    names = ",".join(n for _, n, _ in history)
+    return {"values": values, "cells": np.array([c for c, _, _ in history], dtype=np.int64),
+            "names": np.frombuffer(names.encode("ascii", "replace"), dtype=np.uint8).copy()}

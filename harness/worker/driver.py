@@ -19,6 +19,9 @@ object per line; requests on --req-fd, replies on --rep-fd, each reply line prec
             "text"?: {name: str}, "entry"?: "run" | "warm_up"}
   selfcheck {"type": "selfcheck", "id", "nonce", "probe", "inputs", "directions": {name: .npy},
             "output", "dout", "h"}
+  execute  {"type": "execute", "id", "nonce"}: run the notebook top to bottom (--notebook-execute);
+           before each cell {"type": "progress", "id", "nonce", "cell", "text"}, then a result with
+           "cells": [{"cell", "ok", "error"?}]
   exit     {"type": "exit"}: leave at once.
   result   worker -> grader, one per run or selfcheck, echoing its id and nonce:
            {"type": "result", "id", "nonce", "ok": true, "outputs": {name: path | {"npy": base64}},
@@ -42,7 +45,7 @@ import sys
 import time
 import traceback
 
-from dlgrade_notebook import install_notebook, skipped_name_hint
+from dlgrade_notebook import execute_notebook, install_notebook, prepare_execution, skipped_name_hint
 from dlgrade_outputs import Outputs
 
 # Keep our own references before any student code runs: a student who rebinds json, os or
@@ -86,6 +89,8 @@ def main():
     ap.add_argument("--legacy-numpy-names", action="store_true")
     ap.add_argument("--notebook-module", default=None)
     ap.add_argument("--notebook", action="append", default=[], help="glob patterns, tried in order")
+    ap.add_argument("--notebook-execute", action="store_true", help="run the notebook top to bottom on an execute request")
+    ap.add_argument("--notebook-record", type=int, action="append", default=[], help="a dimension of the shape of arrays to record after each cell")
     args = ap.parse_args()
 
     req, rep = protect_channel(args.req_fd, args.rep_fd)
@@ -122,7 +127,10 @@ def main():
             view = view[n:]
 
     hello = {"type": "hello", "pid": own_pid, "environment": environment()}
-    if args.notebook_module:
+    if args.notebook_module and args.notebook_execute:
+        # Read only: the notebook runs when the grader asks (an execute request, within its budget).
+        hello["notebook"] = prepare_execution(root, args.notebook_module, args.notebook or ["*.ipynb"], args.notebook_record)
+    elif args.notebook_module:
         # Parsing only: no student code runs before the first probe imports the module.
         hello["notebook"] = install_notebook(root, args.notebook_module, args.notebook or ["*.ipynb"])
     reply(hello)
@@ -139,12 +147,16 @@ def main():
         if msg.get("type") == "exit":
             # At once: threads or atexit hooks the student left behind must not hold the worker.
             _exit(0)
-        if msg.get("type") not in ("run", "selfcheck"):
+        if msg.get("type") not in ("run", "selfcheck", "execute"):
             continue
         started = _perf()
         head = {"type": "result", "id": msg.get("id"), "nonce": msg.get("nonce")}
         try:
-            if msg["type"] == "run":
+            if msg["type"] == "execute":
+                def progress(cell, text, head=head):
+                    reply(dict(head, type="progress", cell=cell, text=text))
+                answer = dict(head, ok=True, **execute_notebook(progress, lambda e: describe(e, root)))
+            elif msg["type"] == "run":
                 outputs, problems, failed = run_probe(msg, probes, root)
                 answer = dict(head, ok=True, outputs=outputs)
                 if problems:

@@ -43,12 +43,19 @@ export interface SelfCheckRequest {
   h: number;
 }
 
+/** Run the notebook top to bottom (a pack's notebook execution mode), once, before any probe. */
+export interface ExecuteRequest {
+  type: 'execute';
+  id: number;
+  nonce: string;
+}
+
 /** Leave at once (the grader kills what remains). */
 export interface ExitRequest {
   type: 'exit';
 }
 
-export type Request = RunRequest | SelfCheckRequest | ExitRequest;
+export type Request = RunRequest | SelfCheckRequest | ExecuteRequest | ExitRequest;
 
 /** What a driver made of a notebook submission (parsed at start-up, before any of it ran). */
 export interface NotebookReport {
@@ -81,6 +88,22 @@ export interface FailedStep {
   error: StudentError;
 }
 
+/** Sent by an executing notebook before each cell: where it was when a budget ran out. */
+export interface Progress {
+  type: 'progress';
+  id: unknown;
+  nonce: unknown;
+  cell: number;
+  text: string;
+}
+
+/** How one cell of an executed notebook went. */
+export interface CellOutcome {
+  cell: number;
+  ok: boolean;
+  error?: StudentError;
+}
+
 /** What the driver says it spent a request on (for --profile only: never part of a verdict). */
 export interface WorkerTiming {
   /** Loading probes, and through them the student's modules. */
@@ -104,13 +127,15 @@ export type ResultReply = { type: 'result'; id: unknown; nonce: unknown; timing?
       problems: Record<string, string>;
       /** Steps of the probe that raised; the outputs of the others came back. */
       failedSteps: FailedStep[];
+      /** An executed notebook's cells. */
+      cells: CellOutcome[];
     }
   | { ok: false; error: StudentError }
   /** The reply named outputs the grader cannot accept. */
   | { ok: 'refused'; problem: string }
 );
 
-export type Reply = Hello | ResultReply;
+export type Reply = Hello | Progress | ResultReply;
 
 /** A reply line longer than this is not ours: dropped, up to its end. */
 export const MAX_LINE = 1 << 20;
@@ -144,6 +169,9 @@ export function readReply(line: string, seconds: number): Reply | 'unreadable' |
       ...(isObject(msg.notebook) ? { notebook: msg.notebook as unknown as NotebookReport } : {}),
     };
   }
+  if (msg.type === 'progress') {
+    return { type: 'progress', id: msg.id, nonce: msg.nonce, cell: typeof msg.cell === 'number' ? msg.cell : 0, text: capped(msg.text, 120) };
+  }
   if (msg.type !== 'result') return undefined;
   const head = { type: 'result' as const, id: msg.id, nonce: msg.nonce, ...timingOf(msg.timing, seconds) };
   if (msg.ok === true) {
@@ -162,7 +190,12 @@ export function readReply(line: string, seconds: number): Reply | 'unreadable' |
     }
     const failedSteps = (Array.isArray(msg.failed_steps) ? msg.failed_steps : []).slice(0, 16).filter(isObject)
       .map((f) => ({ step: capped(f.step, 80) || 'a step', error: studentError(f.error) }));
-    return { ...head, ok: true, outputs, inline: inlineOutputs(given), values, problems, failedSteps };
+    const cells = (Array.isArray(msg.cells) ? msg.cells : []).slice(0, 10_000).filter(isObject).map((c) => ({
+      cell: typeof c.cell === 'number' ? c.cell : 0,
+      ok: c.ok === true,
+      ...(c.ok === true ? {} : { error: studentError(c.error) }),
+    }));
+    return { ...head, ok: true, outputs, inline: inlineOutputs(given), values, problems, failedSteps, cells };
   }
   return { ...head, ok: false, error: studentError(msg.error) };
 }

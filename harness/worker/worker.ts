@@ -19,7 +19,7 @@ import { OCTAVE_FLAGS } from './octave-flags.ts';
 import type { ResultPromise } from 'execa';
 import type { Language } from '../spec/types.ts';
 import { type WorkerLimits, formatBytes, limitArgs } from './limits.ts';
-import { type FailedStep, MAX_LINE, type NotebookReport, type Request, type ResultReply, type RunRequest, type StudentError, type WorkerTiming, readReply } from './protocol.ts';
+import { type CellOutcome, type FailedStep, MAX_LINE, type NotebookReport, type Request, type ResultReply, type RunRequest, type StudentError, type WorkerTiming, readReply } from './protocol.ts';
 import { type Isolation, type WorkerLayout, interpreterRoots, launchCommand, nextWorkerUid, workerPaths } from './sandbox.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -51,8 +51,11 @@ export interface WorkerOptions {
   isolation: Isolation;
   /** Restore names numpy removed (np.float, np.NaN, ...) for code written against an older numpy. */
   legacyNumpyNames?: boolean;
-  /** The submission is a notebook: probes import its extracted code as `module`. */
-  notebook?: { module: string; files: string[] };
+  /**
+   * The submission is a notebook: probes import its extracted code as `module`, or with
+   * `execute`, the module the whole notebook became when it ran (see execute()).
+   */
+  notebook?: { module: string; files: string[]; execute?: boolean; record?: number[] };
 }
 
 /** What a run request may carry besides its array inputs. */
@@ -63,14 +66,18 @@ export type RunOutcome =
       status: 'ok'; outputs: string[]; values: Record<string, number>; seconds: number; timing?: WorkerTiming; inline?: Record<string, Uint8Array>;
       /** Outputs that could not be sent, and why; steps of the probe that raised. */
       problems?: Record<string, string>; failedSteps?: FailedStep[];
+      /** An executed notebook's cells. */
+      cells?: CellOutcome[];
     }
   | { status: 'error'; error: StudentError; seconds: number; timing?: WorkerTiming }
-  | { status: 'timeout'; seconds: number }
+  /** `progress`: the last a notebook being executed said of where it was. */
+  | { status: 'timeout'; seconds: number; progress?: { cell: number; text: string } }
   | { status: 'died'; message: string; seconds: number };
 
 interface Pending {
   id: number;
   nonce: string;
+  progress?: { cell: number; text: string };
   resolve: (o: RunOutcome) => void;
   started: number;
 }
@@ -176,6 +183,9 @@ export class Worker {
             resolve();
           } else if (msg === 'unreadable') this.unreadable();
           else if (msg.type === 'result') this.settle(msg);
+          else if (msg.type === 'progress' && this.pending && msg.id === this.pending.id && msg.nonce === this.pending.nonce) {
+            this.pending.progress = { cell: msg.cell, text: msg.text };
+          }
         }
       });
       this.proc.then((r) => {
@@ -184,7 +194,11 @@ export class Worker {
         const bySignal = isolation.kind === 'bubblewrap' && r.exitCode !== undefined && r.exitCode > 128 && r.exitCode < 160
           ? Object.entries(os.constants.signals).find(([, n]) => n === r.exitCode! - 128)?.[0] : undefined;
         this.exitSignal = r.signal ?? bySignal;
-        this.exited ??= this.exitSignal ? `was killed by ${this.exitSignal}` : `exited with code ${r.exitCode}`;
+        // No exit code and no signal: the process never ran (a missing program, a uid it may not take).
+        const failed = r.exitCode === undefined && !this.exitSignal ? (r as { shortMessage?: string }).shortMessage : undefined;
+        const denied = failed?.includes('EACCES') && this.uid !== undefined
+          ? `: the worker runs as a user of its own (uid ${this.uid}), who may not run the interpreter; make it and the folders above it readable by others (chmod o+rx), or use one that is (--python)` : '';
+        this.exited ??= this.exitSignal ? `was killed by ${this.exitSignal}` : failed ? `could not be run (${failed})${denied}` : `exited with code ${r.exitCode}`;
         this.killGroup(); // anything of the student's still in the group
         if (!hello) {
           clearTimeout(timer);
@@ -211,6 +225,8 @@ export class Worker {
     if (this.opts.notebook) {
       args.push('--notebook-module', this.opts.notebook.module);
       for (const f of this.opts.notebook.files) args.push('--notebook', f);
+      if (this.opts.notebook.execute) args.push('--notebook-execute');
+      for (const d of this.opts.notebook.record ?? []) args.push('--notebook-record', String(d));
     }
     return args;
   }
@@ -267,7 +283,7 @@ export class Worker {
     const seconds = (Date.now() - p.started) / 1000; // ours, not the reply's
     const timing = msg.timing ? { timing: msg.timing } : {};
     if (msg.ok === 'refused') p.resolve({ status: 'error', seconds, error: { kind: 'bad-output', message: msg.problem, traceback: '' } });
-    else if (msg.ok) p.resolve({ status: 'ok', outputs: msg.outputs, values: msg.values, seconds, ...timing, inline: msg.inline, problems: msg.problems, failedSteps: msg.failedSteps });
+    else if (msg.ok) p.resolve({ status: 'ok', outputs: msg.outputs, values: msg.values, seconds, ...timing, inline: msg.inline, problems: msg.problems, failedSteps: msg.failedSteps, cells: msg.cells });
     else p.resolve({ status: 'error', seconds, ...timing, error: msg.error });
   }
 
@@ -334,6 +350,12 @@ export class Worker {
     return this.request({ type: 'selfcheck', probe: this.toWorker(probe), inputs: map(inputs), directions: map(directions), output, dout, h }, timeoutSeconds);
   }
 
+  /** Runs the notebook top to bottom (execution mode), within `timeoutSeconds`. */
+  execute(timeoutSeconds: number): Promise<RunOutcome> {
+    if (!this.alive) return Promise.resolve({ status: 'died', message: `the worker process ${this.exited}`, seconds: 0 });
+    return this.request({ type: 'execute' }, timeoutSeconds);
+  }
+
   private request(body: DistributiveOmit<Exclude<Request, { type: 'exit' }>, 'id' | 'nonce'>, timeoutSeconds: number): Promise<RunOutcome> {
     if (this.pending) throw new Error('worker: one request at a time');
     const id = this.nextId++;
@@ -343,9 +365,10 @@ export class Worker {
       const started = Date.now();
       const timer = setTimeout(() => {
         if (this.pending?.id !== id) return;
+        const progress = this.pending.progress;
         this.pending = undefined;
         this.kill();
-        resolve({ status: 'timeout', seconds: (Date.now() - started) / 1000 });
+        resolve({ status: 'timeout', seconds: (Date.now() - started) / 1000, ...(progress ? { progress } : {}) });
       }, timeoutSeconds * 1000);
       this.pending = {
         id, nonce, started,

@@ -106,3 +106,22 @@ print(np.max(np.abs(o - ref) / np.maximum(1e-8, np.abs(o) + np.abs(ref))))`);
     expect(r.stderr).toMatch(/softmax has no input "q" \(inputs: x\)/);
   });
 });
+
+describe('dlgrade class', () => {
+  it('holds every student of a class file to its verdict and exits 1 when one does not get it', async () => {
+    const dir = tmp();
+    const file = path.join(dir, 'two.yaml');
+    // The starter is declared full marks on purpose: the command must say it is not.
+    fs.writeFileSync(file, [
+      'pack: optimization', 'only: [grad_f]', 'students:',
+      '  - { name: ada, from: solution, expect: full }',
+      '  - { name: ben, from: starter, expect: full }', '',
+    ].join('\n'));
+    const r = await cli('class', file, '-o', path.join(dir, 'out'), '--no-sandbox');
+    expect(r.stdout).toMatch(/✓ ada: as the class file says/);
+    expect(r.stdout).toMatch(/✗ ben: should pass everything, but grad_f did not/);
+    expect(r.stdout).toMatch(/1 of 2 students got the verdict two\.yaml gives them/);
+    expect(r.exitCode).toBe(1);
+    expect(fs.existsSync(path.join(dir, 'out', 'results', 'ada', 'result.json'))).toBe(true);
+  });
+});
