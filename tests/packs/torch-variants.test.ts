@@ -53,6 +53,9 @@ describe('torch-training mutants name what is wrong', () => {
     for (const [id, pattern] of Object.entries(m.message!)) {
       const c = r.checks.find((k) => k.id === id)!;
       expect(c.status, id).not.toBe('passed');
+      // A check that needs a GPU is pending on a runner without one, whatever the hand-in; its
+      // message is proved where there is one (scripts/gpu-check.sh).
+      if (c.status === 'skipped' && /needs a runner tagged gpu/.test(c.message)) continue;
       expect(c.message).toMatch(new RegExp(pattern));
     }
   });
