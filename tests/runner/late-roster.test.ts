@@ -15,7 +15,9 @@ import { latePenalty, totals, withLate } from '../../harness/checks/verdict.ts';
 import { annotator } from '../../harness/runner/annotate.ts';
 import { DueError, duePolicy, lateVerdict, parseDue, parseDuration, parsePenalty, submissionTime } from '../../harness/runner/late.ts';
 import { RosterError, matchRoster, parseCsv, readRoster, rosterWarnings } from '../../harness/runner/roster.ts';
+import { loadPack } from '../../harness/spec/load.ts';
 import { expectValidResult } from '../helpers/grade.ts';
+import { packVariant } from '../helpers/pack-variant.ts';
 import { syntheticResult } from '../helpers/results.ts';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'dlgrade-late-'));
@@ -54,6 +56,20 @@ describe('due-date options', () => {
     expect(p.rule).toEqual({ rate: 0.05, per: 'day', cap: 0.3 });
     expect(p.ruleText).toBe('5%/day, at most 30%');
     expect(duePolicy({}, undefined, 'a.yaml')).toBeUndefined();
+  });
+});
+
+describe("a pack's due date", () => {
+  const PACK = path.resolve(import.meta.dirname, '../../assignments/mlp-numpy');
+  it('is read from assignment.yaml, validated by its schema, and the options override it', () => {
+    const dir = packVariant(PACK, path.join(tmp(), 'pack'), [['\nchecks:\n', '\ndue:\n  date: "2026-10-01T23:59:00-04:00"\n  grace: 10m\n  penalty: 5%/day\n  cap: 25%\nchecks:\n']]);
+    const pack = loadPack(dir);
+    expect(pack.spec.due).toEqual({ date: '2026-10-01T23:59:00-04:00', grace: '10m', penalty: '5%/day', cap: '25%' });
+    const p = duePolicy({}, pack.spec.due, 'assignment.yaml')!;
+    expect([p.due!.toISOString(), p.dueFrom, p.graceSeconds, p.ruleText]).toEqual(['2026-10-02T03:59:00.000Z', 'pack', 600, '5%/day, at most 25%']);
+    expect(duePolicy({ due: undefined, date: '2026-11-01T00:00:00Z' }, pack.spec.due, 'assignment.yaml')!.dueFrom).toBe('option');
+    const bad = packVariant(PACK, path.join(tmp(), 'bad'), [['\nchecks:\n', '\ndue:\n  penalty: 5% a day\nchecks:\n']]);
+    expect(() => loadPack(bad)).toThrow(/due\.penalty \(line \d+\): "5% a day" does not match .*\(The share of the points won taken per day \(or hour\) late, counted up: e\.g\. 10%\/day\.\)/);
   });
 });
 
