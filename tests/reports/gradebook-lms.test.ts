@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { strToU8, zipSync } from 'fflate';
+import { zipSync } from 'fflate';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { grade } from '../../harness/cli/grade.ts';
 import { main } from '../../harness/cli/main.ts';
@@ -101,7 +101,7 @@ async function gradeInto(pack: string, out: string) {
   try {
     await grade(subs, pack, out, {
       jobs: 2, seed: 'lms', only: ONLY, sandbox: !!(await findBubblewrap()), force: true, cache: false,
-      reports: ['json', 'text', 'markdown', 'html', 'index', 'gradebook'], gradebook: { ...DUE, roster },
+      reports: ['json', 'gradescope', 'text', 'markdown', 'html', 'index', 'gradebook'], gradebook: { ...DUE, roster },
     });
   } finally {
     spy.mockRestore();
@@ -171,7 +171,7 @@ describe('a graded class with a roster and a due date', () => {
     expect(warnings.join('\n')).toMatch(/roster: 1 student in .*roster\.csv with no submission: Zed, Zoe \(zoe@uni\.edu, zzed\) \(line 6\)/);
   });
 
-  it('shows the penalty in every report: text, Markdown, HTML, the gradebook and the index', () => {
+  it('shows the penalty in every report: text, Markdown, HTML, Gradescope, the gradebook and the index', () => {
     const elena = run1.get('elena')!;
     const raw = p2(rawOf(elena)), after = p2(elena.score);
     const line = `Late: submitted 2026-10-03 10:00:00 UTC (Gradescope's submission time), due 2026-10-01 23:59:00 UTC + 15 min grace; 2 days late: 20% off (10%/day, at most 50%), ${raw} → ${after} points`;
@@ -184,6 +184,10 @@ describe('a graded class with a roster and a due date', () => {
     expect(html).toContain(`data-score="${after}"`);
     expect(html).toMatch(/id="late">Late: submitted 2026-10-03 10:00:00 UTC .*2 days late: 20% off/);
     expect(fs.readFileSync(path.join(out1, 'ada', 'report.txt'), 'utf8')).toContain('On time: submitted 2026-10-01 20:00:00 UTC (the last git commit)');
+    // Gradescope takes the top-level score over the tests' sum: the penalised one.
+    const gs = JSON.parse(fs.readFileSync(path.join(out1, 'elena', 'results.json'), 'utf8'));
+    expect(gs.score).toBe(elena.score);
+    expect(gs.output).toContain(line);
 
     const [header, ...rows] = fs.readFileSync(path.join(out1, 'gradebook.csv'), 'utf8').trim().split('\n');
     expect(header).toBe('submission,student,fc_forward,cross_entropy_forward,score,raw_score,days_late,penalty,max_score,pending,advisories,errors');

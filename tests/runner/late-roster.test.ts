@@ -67,7 +67,7 @@ describe("a pack's due date", () => {
     expect(pack.spec.due).toEqual({ date: '2026-10-01T23:59:00-04:00', grace: '10m', penalty: '5%/day', cap: '25%' });
     const p = duePolicy({}, pack.spec.due, 'assignment.yaml')!;
     expect([p.due!.toISOString(), p.dueFrom, p.graceSeconds, p.ruleText]).toEqual(['2026-10-02T03:59:00.000Z', 'pack', 600, '5%/day, at most 25%']);
-    expect(duePolicy({ due: undefined, date: '2026-11-01T00:00:00Z' }, pack.spec.due, 'assignment.yaml')!.dueFrom).toBe('option');
+    expect(duePolicy({ date: '2026-11-01T00:00:00Z' }, pack.spec.due, 'assignment.yaml')!.dueFrom).toBe('option');
     const bad = packVariant(PACK, path.join(tmp(), 'bad'), [['\nchecks:\n', '\ndue:\n  penalty: 5% a day\nchecks:\n']]);
     expect(() => loadPack(bad)).toThrow(/due\.penalty \(line \d+\): "5% a day" does not match .*\(The share of the points won taken per day \(or hour\) late, counted up: e\.g\. 10%\/day\.\)/);
   });
