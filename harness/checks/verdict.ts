@@ -191,6 +191,9 @@ export function checkFromCases(check: CheckSpec, cases: CaseResult[], seconds: n
 
 const round = (x: number) => Math.round(x * 1e6) / 1e6;
 
+/** The points left of `raw` after a late verdict's penalty. */
+const penalised = (raw: number, late: Pick<Late, 'penalty'>) => round(raw * (1 - late.penalty));
+
 /**
  * A submission's totals: points won, points possible, and points of skipped checks still
  * pending. With a late verdict the points won are after its penalty (a share of them is taken).
@@ -198,7 +201,7 @@ const round = (x: number) => Math.round(x * 1e6) / 1e6;
 export function totals(checks: CheckResult[], late?: Pick<Late, 'penalty'>): { score: number; max_score: number; pending_score: number } {
   const raw = round(checks.reduce((s, c) => s + c.score, 0));
   return {
-    score: late ? round(raw * (1 - late.penalty)) : raw,
+    score: late ? penalised(raw, late) : raw,
     max_score: round(checks.reduce((s, c) => s + c.max_score, 0)),
     pending_score: round(checks.filter((c) => c.status === 'skipped').reduce((s, c) => s + c.max_score, 0)),
   };
@@ -225,11 +228,12 @@ export function latePenalty(rule: PenaltyRule, secondsLate: number): number {
 
 /**
  * The result with a late verdict (or none) applied: the score after its penalty, the score
- * before it in late.raw_score. Applying it again, or another verdict, starts from the checks.
+ * before it in late.raw_score. Applying it again, or another verdict, starts from the score
+ * before any penalty; the other totals are left as they are.
  */
 export function withLate(r: SubmissionResult, late: Omit<Late, 'raw_score'> | undefined): SubmissionResult {
-  const { late: _old, ...rest } = r;
-  if (!late) return { ...rest, ...totals(r.checks) };
-  const full: Late = { ...late, raw_score: totals(r.checks).score };
-  return { ...rest, ...totals(r.checks, full), late: full };
+  const { late: old, ...rest } = r;
+  const raw = old ? old.raw_score : r.score;
+  if (!late) return old ? { ...rest, score: raw } : r;
+  return { ...rest, score: penalised(raw, late), late: { ...late, raw_score: raw } };
 }

@@ -25,7 +25,8 @@ export interface Annotator {
 /** Reads every submission's time and identity once, matches the roster, and returns what applies them. */
 export function annotator(entries: { name: string; source: string; zip: boolean }[], a: Annotations): Annotator {
   const times = new Map<string, SubmissionTime>();
-  for (const e of entries) {
+  // Only what is asked for: a batch with neither reads no times (no git run per repository).
+  if (a.due || a.roster) for (const e of entries) {
     try {
       times.set(e.name, submissionTime(e.source, e.zip));
     } catch {

@@ -181,7 +181,8 @@ export async function gradeBatch(pack: Pack, submissionsDir: string, outDir: str
     }
   }));
 
-  const annotate = annotator(entries, opts.annotations ?? {});
+  // The whole class, not this shard's share: a roster row of another shard's student is not missing.
+  const annotate = annotator(all, opts.annotations ?? {});
   for (const w of annotate.warnings) opts.onWarning?.(w);
 
   const results: SubmissionResult[] = new Array(entries.length);

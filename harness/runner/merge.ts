@@ -69,8 +69,9 @@ export function mergeRuns(runs: SubmissionResult[][], opts: { prefer?: Prefer } 
       return graded[0] ?? candidates[0];
     });
     if (differ.length) choices.push({ submission: name, kept: ordered[0].run, others: ordered.slice(1).map((g) => g.run), checks: differ });
+    const { late: _late, ...unpenalised } = base;
     const m: SubmissionResult = {
-      ...base,
+      ...unpenalised,
       checks,
       ...totals(checks),
       errors: [...new Set(results.flatMap((r) => r.errors))],
