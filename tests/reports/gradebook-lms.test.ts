@@ -95,13 +95,13 @@ function buildClass() {
   ].join('\r\n') + '\r\n');
 }
 
-async function gradeInto(pack: string, out: string) {
+async function gradeInto(pack: string, out: string, o: { penalty?: string; force?: boolean } = {}) {
   const errors: string[] = [];
   const spy = vi.spyOn(console, 'error').mockImplementation((m: unknown) => void errors.push(String(m)));
   try {
     await grade(subs, pack, out, {
-      jobs: 2, seed: 'lms', only: ONLY, sandbox: !!(await findBubblewrap()), force: true, cache: false,
-      reports: ['json', 'gradescope', 'text', 'markdown', 'html', 'index', 'gradebook'], gradebook: { ...DUE, roster },
+      jobs: 2, seed: 'lms', only: ONLY, sandbox: !!(await findBubblewrap()), force: o.force ?? true, cache: false,
+      reports: ['json', 'gradescope', 'text', 'markdown', 'html', 'index', 'gradebook'], gradebook: { ...DUE, ...(o.penalty ? { penalty: o.penalty } : {}), roster },
     });
   } finally {
     spy.mockRestore();
@@ -235,6 +235,21 @@ describe('a graded class with a roster and a due date', () => {
     expect(lines.map((l) => l.split(',')[0])).toEqual(['submission', 'ada', 'ben', 'dan', 'elena']);
     const dan = run1.get('dan')!;
     expect(lines[3]).toBe(`dan,"Park, Dan",104,S-4,dan,dan@uni.edu,DL 2,${p2(dan.score)},${p2(rawOf(dan))},3,30%,${p2(dan.max_score)},0`);
+  });
+
+  it('takes a new penalty rule on the next run without grading anyone again', async () => {
+    const out3 = path.join(work, 'run3');
+    fs.cpSync(out1, out3, { recursive: true });
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    await gradeInto('mlp-numpy', out3, { penalty: '5%/day', force: false });
+    expect(log.mock.calls.map((c) => String(c[0])).join('\n')).toMatch(/Resuming \(seed lms\): 4 of 4 already graded/);
+    log.mockRestore();
+    const elena = byName(out3).get('elena')!;
+    // 2 started days at 5%: 10% of the same raw score.
+    expect(elena.late).toMatchObject({ penalty: 0.1, rule: '5%/day, at most 50%', raw_score: run1.get('elena')!.late!.raw_score });
+    expect(elena.score).toBeCloseTo(rawOf(elena) * 0.9, 6);
+    expect(elena.started_at).toBe(run1.get('elena')!.started_at);
+    expect(fs.readFileSync(path.join(out3, 'elena', 'report.txt'), 'utf8')).toContain('2 days late: 10% off (5%/day, at most 50%)');
   });
 
   it('refuses bad input with words saying what to do', async () => {
