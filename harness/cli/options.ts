@@ -88,7 +88,7 @@ export function limitOptions(o: { checkSeconds?: string; submissionSeconds?: str
 export function gradebookOptions(cmd: Command): Command {
   return cmd
     .option('--roster <csv>', 'class roster (Canvas\'s gradebook export, or columns such as name, email, folder): each result gets its student (docs/gradebook.md)')
-    .option('--due <date>', "due date and time with its zone, e.g. 2026-10-01T23:59:00Z (default: the pack's due.date; Gradescope's due_date where a submission has one)")
+    .option('--due <date>', "due date and time with its zone, e.g. 2026-10-01T23:59:00Z; overrides Gradescope's due_date and the pack's due.date (without it: Gradescope's where a submission has one, else the pack's)")
     .option('--grace <time>', 'time after the due date still on time, e.g. 15m (default: the pack\'s, else 0)')
     .option('--penalty <rule>', 'share of the points won taken per day (or hour) late, counted up, e.g. 10%/day (default: the pack\'s, else none)')
     .option('--penalty-cap <pct>', 'the most the penalty takes, e.g. 50% (default: the pack\'s, else 100%)');
