@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { zipSync } from 'fflate';
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { grade } from '../../harness/cli/grade.ts';
 import { main } from '../../harness/cli/main.ts';
 import { materializeClassFile } from '../../harness/cli/sample-class.ts';
@@ -145,6 +145,7 @@ beforeAll(async () => {
 }, 300_000);
 
 afterEach(() => vi.restoreAllMocks());
+afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
 describe('a graded class with a roster and a due date', () => {
   it('gives each result its student, its submission time and where it came from, and its penalty', () => {
