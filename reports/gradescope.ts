@@ -9,7 +9,7 @@
  */
 import type { CheckResult, SubmissionResult } from '../harness/results/types.ts';
 import type { ReportOptions, SubmissionReporter, Visibility } from './reporter.ts';
-import { STATUS_WORD, checkDetails, checkMessage, passedCount, pts } from './text.ts';
+import { STATUS_WORD, checkDetails, checkMessage, lateLine, passedCount, pts } from './text.ts';
 
 export interface GradescopeTest {
   name: string;
@@ -58,6 +58,8 @@ export function gradescopeResults(r: SubmissionResult, opts: ReportOptions = {})
   const hiddenVisibility = opts.gradescopeHiddenVisibility ?? 'after_published';
   const summary = [
     `${r.assignment}: ${pts(r.score)}/${pts(r.max_score)} points, ${passedCount(r)} of ${r.checks.length} checks passed.`,
+    // Gradescope takes the top-level score over the tests' sum: the one after the penalty.
+    ...(r.late ? [lateLine(r)] : []),
     ...r.errors.map((e) => `Note: ${e}`),
   ];
   return {
@@ -69,7 +71,7 @@ export function gradescopeResults(r: SubmissionResult, opts: ReportOptions = {})
     visibility: 'visible',
     stdout_visibility: 'hidden',
     // Stored with the submission for the instructor, not shown to the student.
-    extra_data: { assignment: r.assignment, submission: r.submission, seed: r.seed, grader_version: r.environment.grader_version },
+    extra_data: { assignment: r.assignment, submission: r.submission, seed: r.seed, grader_version: r.environment.grader_version, ...(r.late ? { late: r.late } : {}) },
     tests: r.checks.map((c, i) => test(c, i, hiddenVisibility)),
   };
 }

@@ -13,7 +13,7 @@ import type { CaseResult, CheckResult, Status, SubmissionResult } from '../harne
 import { heatmapView, plotViews } from './plots.ts';
 import type { PlotView } from './plots.ts';
 import type { SubmissionReporter } from './reporter.ts';
-import { STATUS_WORD, cacheNote, caseLabel, isBad, passedCount, pts, tail, visibleControls } from './text.ts';
+import { STATUS_WORD, cacheNote, caseLabel, isBad, lateLine, passedCount, pts, studentLine, tail, visibleControls } from './text.ts';
 
 const TEMPLATES = path.join(import.meta.dirname, 'templates');
 
@@ -116,6 +116,9 @@ export function reportModel(r: SubmissionResult) {
     score: pts(r.score),
     max: pts(r.max_score),
     scoreText: `${pts(r.score)}/${pts(r.max_score)}`,
+    late: lateLine(r),
+    lateClass: r.late && r.late.seconds_late > 0 ? 't-failed' : 't-passed',
+    student: studentLine(r),
     pct,
     meterClass: meterClass(pct),
     ok: r.checks.every((c) => !isBad(c.status)),

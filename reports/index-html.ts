@@ -2,7 +2,7 @@
  * index.html for a batch: the score histogram, each check's pass rate and most common failure,
  * and a row per submission linking to its reports. Self-contained like report.html.
  */
-import type { BatchEntry, BatchReporter } from './reporter.ts';
+import type { BatchEntry, BatchReporter, ReportOptions } from './reporter.ts';
 import { meterClass, renderTemplate } from './html.ts';
 import { histogramView } from './plots.ts';
 import { pts } from './text.ts';
@@ -17,7 +17,7 @@ const TODO = /returned None|NotImplementedError|still a TODO/;
 /** A failure message without its numbers, so that the same mistake groups across students. */
 const shapeOfMessage = (m: string) => m.replace(/^(hidden )?case \S+: /, '').replace(/-?\d[\d.e+-]*/g, '#').slice(0, 140);
 
-export function indexModel(entries: BatchEntry[]) {
+export function indexModel(entries: BatchEntry[], opts: ReportOptions = {}) {
   const sorted = [...entries].sort((a, b) => a.result.submission.localeCompare(b.result.submission));
   const results = sorted.map((e) => e.result);
   const max = Math.max(0, ...results.map((r) => r.max_score));
@@ -51,7 +51,10 @@ export function indexModel(entries: BatchEntry[]) {
     const report = e.files.html ? href(e.dir, e.files.html) : undefined;
     return {
       name: r.submission,
+      student: r.student?.name ?? '',
       score: pts(r.score),
+      // The penalty beside the score it took from: "−20% late (8.5 before)".
+      late: r.late && r.late.penalty > 0 ? `−${Math.round(r.late.penalty * 1000) / 10}% late (${pts(r.late.raw_score)} before)` : r.late && r.late.seconds_late > 0 ? 'late, no penalty' : '',
       max: pts(r.max_score),
       pct,
       meterClass: meterClass(pct),
@@ -81,6 +84,8 @@ export function indexModel(entries: BatchEntry[]) {
     checks,
     students,
     gradebook: 'gradebook.csv',
+    late: results.filter((r) => r.late && r.late.seconds_late > 0).length,
+    diff: opts.besides?.diff,
   };
 }
 
@@ -88,5 +93,5 @@ export const indexReporter: BatchReporter = {
   name: 'index',
   file: 'index.html',
   describe: 'an HTML index: score histogram, pass rate of each check, links to every report',
-  render: (entries) => renderTemplate('index', indexModel(entries)),
+  render: (entries, opts) => renderTemplate('index', indexModel(entries, opts)),
 };

@@ -5,7 +5,7 @@
  */
 import type { CheckResult, Status, SubmissionResult } from '../harness/results/types.ts';
 import type { SubmissionReporter } from './reporter.ts';
-import { STATUS_WORD, cacheNote, caseLabel, environmentLine, isBad, passedCount, pts, tail, visibleControls } from './text.ts';
+import { STATUS_WORD, cacheNote, caseLabel, environmentLine, isBad, lateLine, passedCount, pts, studentLine, tail, visibleControls } from './text.ts';
 
 export const MARK: Record<Status, string> = { passed: '✅', failed: '❌', error: '💥', timeout: '⏱️', skipped: '⏭️' };
 
@@ -65,7 +65,8 @@ export function markdownSummary(r: SubmissionResult): string {
   const ok = r.checks.every((c) => !isBad(c.status));
   const out: string[] = [];
   out.push(`## ${ok ? '✅' : '❌'} ${mdInline(r.assignment)}: ${pts(r.score)}/${pts(r.max_score)} points`, '');
-  out.push(`${passedCount(r)} of ${r.checks.length} checks passed. Submission \`${r.submission.replace(/`/g, "'")}\`, seed \`${r.seed}\`; ${mdInline(environmentLine(r))}.`, '');
+  if (r.late) out.push(`**${mdInline(lateLine(r))}**`, '');
+  out.push(`${passedCount(r)} of ${r.checks.length} checks passed.${r.student ? ` Student: ${mdInline(studentLine(r))}.` : ''} Submission \`${r.submission.replace(/`/g, "'")}\`, seed \`${r.seed}\`; ${mdInline(environmentLine(r))}.`, '');
   out.push('| | Check | Points | Result |', '|---|---|---:|---|');
   for (const c of r.checks) {
     out.push(`| ${MARK[c.status]} | \`${c.id}\` ${mdInline(c.title)} | ${pts(c.score)}/${pts(c.max_score)} | ${mdInline(clip(c.message, 160))} |`);

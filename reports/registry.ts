@@ -4,6 +4,7 @@
  * output folder. `check`, `grade` and `merge` all write through here; the names are the type of
  * the `--reports` option.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import type { SubmissionResult } from '../harness/results/types.ts';
 import { writeAtomic } from '../harness/results/write.ts';
@@ -39,6 +40,9 @@ export const REPORT_NAMES = [...Object.keys(SUBMISSION_REPORTERS), ...Object.key
 /** What `grade` writes unless told otherwise (report.txt only on request). */
 export const DEFAULT_REPORTS: ReportName[] = ['json', 'gradescope', 'junit', 'markdown', 'html', 'index', 'gradebook'];
 
+/** What `dlgrade diff --into DIR` writes there. */
+export const DIFF_FILES = { text: 'diff.txt', csv: 'diff.csv' } as const;
+
 export const isReportName = (s: string): s is ReportName => (REPORT_NAMES as string[]).includes(s);
 export const isSubmissionReport = (s: ReportName): s is SubmissionReportName => s in SUBMISSION_REPORTERS;
 export const isBatchReport = (s: ReportName): s is BatchReportName => s in BATCH_REPORTERS;
@@ -65,8 +69,11 @@ export function writeSubmissionReports(dir: string, r: SubmissionResult, names: 
 
 /** Writes the chosen outputs of a batch into `outDir`; returns the files written. */
 export function writeBatchReports(outDir: string, entries: BatchEntry[], names: readonly ReportName[], opts: ReportOptions = {}): string[] {
+  const here = (f: string) => fs.existsSync(path.join(outDir, f));
+  // A regrade's diff written into this folder (dlgrade diff --into): the index links it.
+  const withBesides: ReportOptions = here(DIFF_FILES.text) ? { ...opts, besides: { ...opts.besides, diff: { text: DIFF_FILES.text, ...(here(DIFF_FILES.csv) ? { csv: DIFF_FILES.csv } : {}) } } } : opts;
   return names.filter(isBatchReport).map((name) => {
-    writeAtomic(path.join(outDir, batchFile(name)), BATCH_REPORTERS[name].render(entries, opts), { durable: false });
+    writeAtomic(path.join(outDir, batchFile(name)), BATCH_REPORTERS[name].render(entries, withBesides), { durable: false });
     return batchFile(name);
   });
 }

@@ -11,6 +11,8 @@ export type Visibility = (typeof VISIBILITIES)[number];
 export interface ReportOptions {
   /** Gradescope visibility of a check whose every case is hidden (default after_published). */
   gradescopeHiddenVisibility?: Visibility;
+  /** Batch outputs written beside the index (a regrade's diff.txt, diff.csv): the index links them. */
+  besides?: { diff?: { text: string; csv?: string } };
 }
 
 /** One output for one submission. */

@@ -4,7 +4,7 @@
  */
 import type { CheckResult, SubmissionResult } from '../harness/results/types.ts';
 import type { SubmissionReporter } from './reporter.ts';
-import { cacheNote, interpreterLine, pts } from './text.ts';
+import { cacheNote, interpreterLine, lateLine, pts, studentLine } from './text.ts';
 
 /** Colour for a terminal that shows it; never in a file, where escape codes would be noise. */
 export const terminalColor = () => !!process.stdout.isTTY && !process.env.NO_COLOR;
@@ -38,7 +38,7 @@ export function formatDetails(c: CheckResult, paint: Paint = painter(false)): st
 export function formatSubmission(r: SubmissionResult, color = false): string {
   const paint = painter(color);
   const out: string[] = [];
-  out.push(`${r.assignment} — ${r.submission}`);
+  out.push(`${r.assignment} — ${r.submission}${r.student ? ` (${studentLine(r)})` : ''}`);
   const env = r.environment;
   out.push(paint('90', `${interpreterLine(r)} (${env.executable ?? '?'}); seed ${r.seed}; sandbox: ${env.sandbox}`));
   out.push('');
@@ -53,8 +53,10 @@ export function formatSubmission(r: SubmissionResult, color = false): string {
   if (r.notes?.length) out.push('', ...r.notes.map((n) => paint('90', `  ${n}`)));
   if (r.cache?.hit) out.push('', paint('90', `  ${cacheNote(r)}`));
   const passed = r.checks.filter((c) => c.status === 'passed').length;
+  if (r.late) out.push('', `  ${lateLine(r)}`);
   out.push('');
-  out.push(`Score ${pts(r.score)}/${pts(r.max_score)} — ${passed} of ${r.checks.length} checks passed (${r.seconds.toFixed(1)} s)`);
+  const before = r.late && r.late.penalty > 0 ? ` (${pts(r.late.raw_score)} before the late penalty)` : '';
+  out.push(`Score ${pts(r.score)}/${pts(r.max_score)}${before} — ${passed} of ${r.checks.length} checks passed (${r.seconds.toFixed(1)} s)`);
   return out.join('\n');
 }
 

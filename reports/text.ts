@@ -26,6 +26,32 @@ export function environmentLine(r: SubmissionResult): string {
   return `${interpreterLine(r)}; sandbox: ${env.sandbox}; dlgrade ${env.grader_version}`;
 }
 
+const when = (iso: string) => iso.replace('T', ' ').replace(/(:\d\d)(\.\d+)?Z$/, '$1 UTC');
+const SOURCE_WORD: Record<string, string> = { gradescope: "Gradescope's submission time", zip: "the zip's newest entry", git: 'the last git commit', mtime: 'the newest file' };
+const DUE_WORD: Record<string, string> = { option: '', gradescope: ' (Gradescope)', pack: ' (the pack)' };
+
+/**
+ * The due date's verdict in one line, said the same in every report: "Late: submitted … (the
+ * last git commit), 2 days after the due date …: 20% off (10%/day), 8.5 → 6.8 points", or
+ * "On time: …". Empty when no due date applied.
+ */
+export function lateLine(r: SubmissionResult): string {
+  const l = r.late;
+  if (!l) return '';
+  const grace = l.grace_seconds ? ` + ${l.grace_seconds % 3600 === 0 ? `${l.grace_seconds / 3600} h` : l.grace_seconds % 60 === 0 ? `${l.grace_seconds / 60} min` : `${l.grace_seconds} s`} grace` : '';
+  const at = `submitted ${when(l.submitted_at)} (${SOURCE_WORD[l.source]}), due ${when(l.due)}${DUE_WORD[l.due_from]}${grace}`;
+  if (l.seconds_late <= 0) return `On time: ${at}`;
+  const off = Math.round(l.penalty * 10000) / 100;
+  return `Late: ${at}; ${l.days_late} day${l.days_late === 1 ? '' : 's'} late: ${off}% off (${l.rule}), ${pts(l.raw_score)} → ${pts(r.score)} points`;
+}
+
+/** The roster's student, in one line ("Ada Lovelace, ada@uni.edu, section L01"); empty without a roster. */
+export function studentLine(r: SubmissionResult): string {
+  const s = r.student;
+  if (!s) return '';
+  return [s.name, s.email ?? s.sis_login_id, s.section ? `section ${s.section}` : undefined].filter(Boolean).join(', ');
+}
+
 /** Said wherever a result appears when this run took it from the result cache instead of grading. */
 export const cacheNote = (r: SubmissionResult): string =>
   r.cache?.hit ? `taken from the result cache: nothing it depends on changed since it was graded (${r.started_at.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')})` : '';

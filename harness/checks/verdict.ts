@@ -4,7 +4,7 @@
  * grader's process, from what judge.ts measured.
  */
 import { findOp } from '../../reference/registry.ts';
-import type { CaseResult, CheckResult, Comparison, Curve, Status } from '../results/types.ts';
+import type { CaseResult, CheckResult, Comparison, Curve, Late, Status, SubmissionResult } from '../results/types.ts';
 import type { CaseSpec, CheckSpec, PropertySpec } from '../spec/types.ts';
 import type { Tensor } from '../tensor/tensor.ts';
 import type { Values } from './expect.ts';
@@ -191,11 +191,49 @@ export function checkFromCases(check: CheckSpec, cases: CaseResult[], seconds: n
 
 const round = (x: number) => Math.round(x * 1e6) / 1e6;
 
-/** A submission's totals: points won, points possible, and points of skipped checks still pending. */
-export function totals(checks: CheckResult[]): { score: number; max_score: number; pending_score: number } {
+/** The points left of `raw` after a late verdict's penalty. */
+const penalised = (raw: number, late: Pick<Late, 'penalty'>) => round(raw * (1 - late.penalty));
+
+/**
+ * A submission's totals: points won, points possible, and points of skipped checks still
+ * pending. With a late verdict the points won are after its penalty (a share of them is taken).
+ */
+export function totals(checks: CheckResult[], late?: Pick<Late, 'penalty'>): { score: number; max_score: number; pending_score: number } {
+  const raw = round(checks.reduce((s, c) => s + c.score, 0));
   return {
-    score: round(checks.reduce((s, c) => s + c.score, 0)),
+    score: late ? penalised(raw, late) : raw,
     max_score: round(checks.reduce((s, c) => s + c.max_score, 0)),
     pending_score: round(checks.filter((c) => c.status === 'skipped').reduce((s, c) => s + c.max_score, 0)),
   };
+}
+
+/** A late-penalty rule: `rate` of the points won per day (or hour) late, counted up, at most `cap`. */
+export interface PenaltyRule {
+  rate: number;
+  per: 'day' | 'hour';
+  cap: number;
+}
+
+export const DAY_SECONDS = 86_400;
+
+/**
+ * The share of the points a submission `secondsLate` past its due date and grace loses: every
+ * started day (or hour) costs `rate`, up to `cap`, never more than everything.
+ */
+export function latePenalty(rule: PenaltyRule, secondsLate: number): number {
+  if (!(secondsLate > 0)) return 0;
+  const periods = Math.ceil(secondsLate / (rule.per === 'day' ? DAY_SECONDS : 3600));
+  return round(Math.min(rule.cap, rule.rate * periods, 1));
+}
+
+/**
+ * The result with a late verdict (or none) applied: the score after its penalty, the score
+ * before it in late.raw_score. Applying it again, or another verdict, starts from the score
+ * before any penalty; the other totals are left as they are.
+ */
+export function withLate(r: SubmissionResult, late: Omit<Late, 'raw_score'> | undefined): SubmissionResult {
+  const { late: old, ...rest } = r;
+  const raw = old ? old.raw_score : r.score;
+  if (!late) return old ? { ...rest, score: raw } : r;
+  return { ...rest, score: penalised(raw, late), late: { ...late, raw_score: raw } };
 }

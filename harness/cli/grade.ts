@@ -20,13 +20,15 @@ import {
   DEFAULT_REPORTS, REPORT_NAMES, type ReportName, batchFile, isBatchReport, isSubmissionReport, submissionFile, writeBatchReports, writeSubmissionReports,
 } from '../../reports/registry.ts';
 import type { BatchEntry, ReportOptions } from '../../reports/reporter.ts';
-import { CACHE_HELP, type Cli, UsageError, defaultJobs, gradingOptions, limitOptions, parseReports, visibility } from './options.ts';
+import {
+  CACHE_HELP, type Cli, type GradebookOptions, UsageError, defaultJobs, duePolicyOf, gradebookOptions, gradingOptions, limitOptions, parseReports, rosterOf, visibility,
+} from './options.ts';
 import { loadPackCached } from './pack-cache.ts';
 import { ReportStamps } from './report-stamps.ts';
 import { checkData, openCache, pythonMemo, runnerFor, toolMemo } from './setup.ts';
 
 export function gradeCommand(program: Command, cli: Cli) {
-  gradingOptions(
+  gradebookOptions(gradingOptions(
     program
       .command('grade')
       .description('grade a folder of submissions (every sub-folder is one) and write a gradebook')
@@ -34,7 +36,7 @@ export function gradeCommand(program: Command, cli: Cli) {
       .requiredOption('-o, --out <dir>', 'where results and the gradebook go')
       .option('-j, --jobs <n>', 'submissions graded at once', defaultJobs()),
     'seed for the hidden inputs (default: the one OUT/batch.json recorded, else random)',
-  )
+  ))
     .option('--shard <i/n>', 'grade only the i-th of n deterministic shares of the class (combine with dlgrade merge)')
     .option('--force', 'regrade every submission: reuse no earlier result, from OUT or from the cache')
     .option('--cache <dir>', CACHE_HELP)
@@ -51,6 +53,7 @@ export function gradeCommand(program: Command, cli: Cli) {
         sandbox: o.sandbox, force: !!o.force, limits: limitOptions(o), tags: o.tags, shard: o.shard, data: o.data,
         reports: parseReports(o.reports), reportOptions: { gradescopeHiddenVisibility: visibility(o.gradescopeHiddenVisibility) },
         cache: o.cache, profile: !!o.profile, startedAt: cli.startedAt,
+        gradebook: { roster: o.roster, due: o.due, grace: o.grace, penalty: o.penalty, penaltyCap: o.penaltyCap },
       }));
     });
 }
@@ -76,6 +79,8 @@ export interface GradeCommand {
   profile?: boolean;
   /** performance.now() when the command started (the profile's "cli start"). */
   startedAt?: number;
+  /** The roster and the due date (--roster, --due, --grace, --penalty, --penalty-cap). */
+  gradebook?: GradebookOptions;
 }
 
 const batchReportFiles = (reports: ReportName[]) => reports.filter(isBatchReport).map(batchFile);
@@ -88,6 +93,7 @@ export async function grade(dir: string, assignment: string, out: string, o: Gra
   const cache = openCache(o.cache);
   const pack = prof.time('pack load', () => loadPackCached(assignment, cache));
   if (!Number.isInteger(o.jobs) || o.jobs < 1) throw new UsageError(`--jobs must be a positive whole number`);
+  const annotations = { due: duePolicyOf(o.gradebook ?? {}, pack), roster: rosterOf(o.gradebook?.roster) };
   if (o.sandbox && !(await prof.timeAsync('sandbox check', () => findBubblewrap(toolMemo(cache))))) throw new SandboxError(NOT_INSTALLED);
   let shard;
   try {
@@ -121,7 +127,8 @@ export async function grade(dir: string, assignment: string, out: string, o: Gra
   };
   const results = await gradeBatch(pack, dir, out, {
     seed: o.seed, python, runner, shard, isolation, jobs: o.jobs, only: o.only, skip: o.skip, limits: o.limits, force: o.force, data: o.data,
-    cache, profile,
+    cache, profile, annotations,
+    onWarning: (w) => console.error(`dlgrade: roster: ${w}`),
     beforeGrading: async () => {
       await prof.timeAsync('sandbox check', () => verifyIsolation(isolation, python.executable, pack.spec.worker));
     },
@@ -152,6 +159,8 @@ export async function grade(dir: string, assignment: string, out: string, o: Gra
   const hits = results.filter((r) => r.cache?.hit).length;
   const fromCache = hits ? `; ${hits} from the cache` : '';
   console.log(`Graded ${results.length} submissions in ${((Date.now() - started) / 1000).toFixed(1)} s (seed ${seed}${fromCache}); ${batchFiles.map((f) => path.join(out, f)).join(', ')}`);
+  const late = results.filter((r) => r.late && r.late.seconds_late > 0);
+  if (late.length) console.log(`Late: ${late.length} of ${results.length} (${late.map((r) => `${r.submission} ${r.late!.days_late}d, -${Math.round(r.late!.penalty * 1000) / 10}%`).slice(0, 10).join(', ')}${late.length > 10 ? ', …' : ''}); gradebook scores are after the penalty`);
   if (cache?.stats.corrupt) console.error(`dlgrade: ${cache.stats.corrupt} cache entr${cache.stats.corrupt === 1 ? 'y was' : 'ies were'} unreadable, removed and regraded`);
   if (profile) {
     const data = profile.data(o.jobs);

@@ -12,6 +12,8 @@ import { checkCommand } from './check.ts';
 import { classCommand } from './class.ts';
 import { dataCommand } from './data.ts';
 import { demoCommand } from './demo.ts';
+import { diffCommand } from './diff.ts';
+import { exportCommand } from './export.ts';
 import { fixturesCommand } from './fixtures.ts';
 import { gradeCommand } from './grade.ts';
 import { initCommand } from './init.ts';
@@ -22,7 +24,7 @@ import { runnerCommand } from './runner.ts';
 import { slurmCli } from './slurm.ts';
 
 const COMMANDS = [
-  checkCommand, gradeCommand, mergeCommand, slurmCli, calibrateCommand, packCommand, runnerCommand, demoCommand, classCommand, initCommand, fixturesCommand, cacheCommand, referenceCommand, dataCommand,
+  checkCommand, gradeCommand, mergeCommand, exportCommand, diffCommand, slurmCli, calibrateCommand, packCommand, runnerCommand, demoCommand, classCommand, initCommand, fixturesCommand, cacheCommand, referenceCommand, dataCommand,
 ];
 
 export async function main(argv: string[]): Promise<number> {

@@ -5,7 +5,9 @@
 import os from 'node:os';
 import type { Command } from 'commander';
 import { DlgradeError } from '../common/errors.ts';
-import type { Limits } from '../spec/types.ts';
+import { DueError, type DuePolicy, duePolicy } from '../runner/late.ts';
+import { type Roster, RosterError, readRoster } from '../runner/roster.ts';
+import type { DueSpec, Limits, Pack } from '../spec/types.ts';
 import { parseBytes } from '../worker/limits.ts';
 import { REPORT_NAMES, type ReportName, isReportName } from '../../reports/registry.ts';
 import { VISIBILITIES, type Visibility } from '../../reports/reporter.ts';
@@ -80,4 +82,44 @@ export function limitOptions(o: { checkSeconds?: string; submissionSeconds?: str
     limits.memory_bytes = n;
   }
   return limits;
+}
+
+/** The gradebook's options (`grade`): who each folder is, and the due date with its penalty. */
+export function gradebookOptions(cmd: Command): Command {
+  return cmd
+    .option('--roster <csv>', 'class roster (Canvas\'s gradebook export, or columns such as name, email, folder): each result gets its student (docs/gradebook.md)')
+    .option('--due <date>', "due date and time with its zone, e.g. 2026-10-01T23:59:00Z; overrides Gradescope's due_date and the pack's due.date (without it: Gradescope's where a submission has one, else the pack's)")
+    .option('--grace <time>', 'time after the due date still on time, e.g. 15m (default: the pack\'s, else 0)')
+    .option('--penalty <rule>', 'share of the points won taken per day (or hour) late, counted up, e.g. 10%/day (default: the pack\'s, else none)')
+    .option('--penalty-cap <pct>', 'the most the penalty takes, e.g. 50% (default: the pack\'s, else 100%)');
+}
+
+/** The gradebook's options as the action receives them. */
+export interface GradebookOptions {
+  roster?: string;
+  due?: string;
+  grace?: string;
+  penalty?: string;
+  penaltyCap?: string;
+}
+
+/** The due policy the options and the pack give together; what cannot be read is a UsageError saying what would do. */
+export function duePolicyOf(o: GradebookOptions, pack: Pack): DuePolicy | undefined {
+  const given: DueSpec = { date: o.due, grace: o.grace, penalty: o.penalty, cap: o.penaltyCap };
+  try {
+    return duePolicy(given, pack.spec.due, `${pack.dir}/assignment.yaml`);
+  } catch (e) {
+    if (e instanceof DueError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+export function rosterOf(file: string | undefined): Roster | undefined {
+  if (file === undefined) return undefined;
+  try {
+    return readRoster(file);
+  } catch (e) {
+    if (e instanceof RosterError) throw new UsageError(`--roster ${e.message}`);
+    throw e;
+  }
 }

@@ -107,10 +107,54 @@ export interface Environment {
   runner: { tags: string[]; source: 'detected' | 'given'; devices: { name: string; kind: string; model?: string; memory_gib?: number; cores?: number }[]; torch?: string | null };
 }
 
+/**
+ * Who a submission belongs to, as the class roster says (grade --roster): what the LMS exports
+ * match rows by. Only the fields the roster has are present.
+ */
+export interface Student {
+  name?: string;
+  /** The LMS's own user id (Canvas's ID). */
+  id?: string;
+  sis_user_id?: string;
+  sis_login_id?: string;
+  email?: string;
+  section?: string;
+  /** What tied the folder to the roster's row. */
+  matched_by: 'folder' | 'email' | 'git author';
+}
+
+/** Where a submission's time was read from, best first. */
+export type SubmittedFrom = 'gradescope' | 'zip' | 'git' | 'mtime';
+
+/**
+ * A due date's verdict on a submission (present whenever a due date applied, late or not). The
+ * penalty is a share of the points won: score = raw_score × (1 − penalty).
+ */
+export interface Late {
+  submitted_at: string;
+  /** gradescope: submission_metadata.json's created_at; zip: the archive's newest entry; git: the last commit; mtime: the newest file. */
+  source: SubmittedFrom;
+  due: string;
+  /** Who set the due date: the command line, Gradescope's metadata, or the pack. */
+  due_from: 'option' | 'gradescope' | 'pack';
+  grace_seconds: number;
+  /** Seconds past the due date and grace (0 when on time). */
+  seconds_late: number;
+  /** Days late, counted up (a minute late is one day): 0 when on time. */
+  days_late: number;
+  /** The rule, as given: "10%/day, at most 50%". */
+  rule: string;
+  /** The share of the points taken, 0 to 1. */
+  penalty: number;
+  /** The points won before the penalty. */
+  raw_score: number;
+}
+
 export interface SubmissionResult {
   schema_version: 1;
   submission: string;
   assignment: string;
+  /** The points won, after any late penalty (late.raw_score is before it). */
   score: number;
   max_score: number;
   /** Points of checks skipped on this runner (they need tags it lacks): neither won nor lost yet. */
@@ -129,6 +173,10 @@ export interface SubmissionResult {
    * rather than grading (started_at and seconds are then those of the run that graded it).
    */
   cache?: { key: string; hit: boolean };
+  /** The roster's row for this submission (grade --roster). */
+  student?: Student;
+  /** The due date's verdict (grade --due, the pack's due, or Gradescope's due_date). */
+  late?: Late;
   started_at: string;
   seconds: number;
 }

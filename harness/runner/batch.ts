@@ -31,6 +31,7 @@ import { runKey, submissionKey } from './result-key.ts';
 import { GRADER_VERSION } from './version.ts';
 import { ZipError, extractZip } from './zip.ts';
 import { DlgradeError } from '../common/errors.ts';
+import { type Annotations, annotator } from './annotate.ts';
 
 export interface BatchOptions {
   /** The hidden inputs' seed; default: the one OUT/batch.json recorded, else a new random one. */
@@ -62,6 +63,10 @@ export interface BatchOptions {
   onStart?: (info: { seed: string; total: number; kept: string[]; cached: string[] }) => void;
   /** Where train checks read their data set (see GradeOptions.data). */
   data?: string;
+  /** The roster and the due date: each result gets its student and late verdict (annotate.ts). */
+  annotations?: Annotations;
+  /** What the roster could not match, said before any grading. */
+  onWarning?: (message: string) => void;
   onResult?: (r: SubmissionResult, done: number, total: number) => void;
   /** A submission the grader itself failed on (not the student's fault): no result is written. */
   onFailure?: (name: string, error: Error) => void;
@@ -79,7 +84,7 @@ export interface SubmissionEntry {
   zip: boolean;
 }
 
-const RESERVED = new Set(['gradebook.csv', 'batch.json', 'profile.json', 'index.html']);
+const RESERVED = new Set(['gradebook.csv', 'batch.json', 'profile.json', 'index.html', 'diff.txt', 'diff.csv']);
 
 /** Every folder (or link to one) and every .zip under `dir` is one submission. */
 export function listSubmissions(dir: string, outDir?: string): SubmissionEntry[] {
@@ -176,6 +181,10 @@ export async function gradeBatch(pack: Pack, submissionsDir: string, outDir: str
     }
   }));
 
+  // The whole class, not this shard's share: a roster row of another shard's student is not missing.
+  const annotate = annotator(all, opts.annotations ?? {});
+  for (const w of annotate.warnings) opts.onWarning?.(w);
+
   const results: SubmissionResult[] = new Array(entries.length);
   const todo: number[] = [];
   const kept: string[] = [], cached: number[] = [];
@@ -188,13 +197,15 @@ export async function gradeBatch(pack: Pack, submissionsDir: string, outDir: str
     const valid = isResultFor(key, e.name);
     const inOut = prof.time('cache lookups', () => readResult(path.join(dir, 'result.json')));
     if (typeof inOut !== 'string' && valid(inOut)) {
-      results[i] = inOut;
+      results[i] = annotate.apply(inOut);
+      // A new roster or due date: the same grading, said anew.
+      if (toJson(results[i]) !== toJson(inOut)) writeResult(dir, results[i]);
       kept.push(e.name);
       return;
     }
     const stored = prof.time('cache lookups', () => opts.cache?.get('results', key, valid));
     if (stored) {
-      results[i] = { ...stored, cache: { key, hit: true } };
+      results[i] = annotate.apply({ ...stored, cache: { key, hit: true } });
       cached.push(i);
     } else todo.push(i);
   });
@@ -240,9 +251,10 @@ export async function gradeBatch(pack: Pack, submissionsDir: string, outDir: str
         }
         const graded = await gradeSubmission(pack, dir, { ...opts, seed, name: e.name, notes, profile: prof });
         const key = keys[i];
-        const r = key ? { ...graded, cache: { key, hit: false } } : graded;
+        const plain = key ? { ...graded, cache: { key, hit: false } } : graded;
+        const r = annotate.apply(plain);
         writeResult(path.join(outDir, e.name), r);
-        if (key) prof.time('cache stores', () => opts.cache?.put('results', key, r));
+        if (key) prof.time('cache stores', () => opts.cache?.put('results', key, plain));
         results[i] = r;
         prof.submissions.graded++;
         opts.onResult?.(r, ++done, entries.length);

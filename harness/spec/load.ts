@@ -24,7 +24,8 @@ export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url
 export const PACKS_DIR = path.join(REPO_ROOT, 'assignments');
 const METRICS = ['rel_error', 'scaled_error', 'abs_error', 'sum_abs', 'rel_or_abs'];
 
-const ajv = new Ajv({ allErrors: true, strict: false });
+// verbose: an error carries the value it is about and the schema that refused it, for the message.
+const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
 const validate = ajv.compile(schema);
 
 /** A shipped pack's name, or a path to a pack folder (or its assignment.yaml). */
@@ -140,7 +141,11 @@ function explain(e: ErrorObject): string {
     case 'required': return `missing required field "${p.missingProperty}"`;
     case 'enum': return `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
     case 'type': return `must be ${p.type}`;
-    case 'pattern': return `"${String(e.data)}" does not match ${p.pattern}`;
+    case 'pattern': {
+      // The field's own description says what would do; the pattern is the fallback.
+      const description = (e.parentSchema as { description?: string } | undefined)?.description;
+      return `"${String(e.data)}" does not match ${p.pattern}${description ? ` (${description})` : ''}`;
+    }
     default: return e.message ?? e.keyword;
   }
 }

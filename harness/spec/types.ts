@@ -205,7 +205,21 @@ export interface AssignmentSpec {
   limits?: Partial<Limits>;
   answers_file?: string;
   notebook?: NotebookSpec;
+  /** The due date and late-penalty rule (grade's --due, --grace, --penalty, --penalty-cap override it). */
+  due?: DueSpec;
   checks: CheckSpec[];
+}
+
+/** As written in assignment.yaml: the same words as grade's options. */
+export interface DueSpec {
+  /** ISO 8601 with a time zone, e.g. "2026-10-01T23:59:00Z" (quoted in YAML). */
+  date?: string;
+  /** e.g. "15m", "2h", "0". */
+  grace?: string;
+  /** e.g. "10%/day" or "2%/hour". */
+  penalty?: string;
+  /** e.g. "50%". */
+  cap?: string;
 }
 
 /** A loaded pack: the spec plus where its files are. */
