@@ -10,7 +10,7 @@ import { LineCounter, parseDocument, isNode } from 'yaml';
 import { findOp } from '../../reference/registry.ts';
 import { PROPERTIES } from '../checks/properties.ts';
 import schema from './assignment.schema.json' with { type: 'json' };
-import { type AssignmentSpec, type Language, type Pack, DEFAULT_LIMITS, TRAIN_VALUES } from './types.ts';
+import { type AssignmentSpec, type CheckSpec, type Language, type Pack, DEFAULT_LIMITS, TRAIN_VALUES } from './types.ts';
 import { DlgradeError } from '../common/errors.ts';
 
 export class SpecError extends DlgradeError {
@@ -121,6 +121,10 @@ export function loadPack(nameOrPath: string): Pack {
     if (given > check.points + 1e-9) throw new SpecError(file, at('/cases'), `the cases' points add up to ${given}, more than the check's ${check.points}`);
     if (check.cases.every((c) => c.advisory)) throw new SpecError(file, at('/cases'), 'every case is advisory: a check needs at least one scored case');
   });
+  if (spec.worker === 'octave') {
+    const at = spec.forbid ? '/forbid' : `/checks/${spec.checks.findIndex((c) => c.forbid)}/forbid`;
+    if (spec.forbid || spec.checks.some((c) => c.forbid)) throw new SpecError(file, where(at), 'forbid is enforced by the Python worker only: an Octave pack cannot forbid functions');
+  }
   // An Octave pack names no Python: the rest of the grader reads an empty spec there.
   if (!spec.python) spec.python = {};
   return { spec, dir, probes, limits: { ...DEFAULT_LIMITS, ...spec.limits } };
@@ -158,4 +162,9 @@ function describePath(spec: unknown, keys: (string | number)[]): string {
     } else out += out ? `.${k}` : k;
   }
   return out || '(top level)';
+}
+
+/** What a check forbids: the pack's list and its own. */
+export function forbiddenIn(spec: AssignmentSpec, check: CheckSpec): string[] {
+  return [...new Set([...(spec.forbid ?? []), ...(check.forbid ?? [])])];
 }

@@ -139,6 +139,8 @@ export interface CheckSpec {
   train?: TrainSpec;
   parity?: ParitySpec;
   selfcheck?: SelfCheckSpec;
+  /** Modules or functions this check forbids besides the pack's (see AssignmentSpec.forbid). */
+  forbid?: string[];
 }
 
 /**
@@ -205,6 +207,11 @@ export interface AssignmentSpec {
   limits?: Partial<Limits>;
   answers_file?: string;
   notebook?: NotebookSpec;
+  /**
+   * Modules (torch, scipy.signal) or functions (scipy.special.softmax) the hand-in may not use
+   * in any check: a use while a check runs fails it, an import alone is a note. Python packs only.
+   */
+  forbid?: string[];
   checks: CheckSpec[];
 }
 
