@@ -70,6 +70,11 @@ export function loadPack(nameOrPath: string): Pack {
     throw new SpecError(file, where(e.instancePath + extra), explain(e));
   }
 
+  // The Octave driver has no guard: a forbid list there would promise what nothing checks.
+  if (spec.worker === 'octave') {
+    const at = spec.forbid ? '/forbid' : `/checks/${spec.checks.findIndex((c) => c.forbid)}/forbid`;
+    if (spec.forbid || spec.checks.some((c) => c.forbid)) throw new SpecError(file, where(at), 'forbid is enforced by the Python worker only: an Octave pack cannot forbid functions');
+  }
   const probes: Record<string, string> = {};
   const ids = new Set<string>();
   spec.checks.forEach((check, i) => {
@@ -121,10 +126,6 @@ export function loadPack(nameOrPath: string): Pack {
     if (given > check.points + 1e-9) throw new SpecError(file, at('/cases'), `the cases' points add up to ${given}, more than the check's ${check.points}`);
     if (check.cases.every((c) => c.advisory)) throw new SpecError(file, at('/cases'), 'every case is advisory: a check needs at least one scored case');
   });
-  if (spec.worker === 'octave') {
-    const at = spec.forbid ? '/forbid' : `/checks/${spec.checks.findIndex((c) => c.forbid)}/forbid`;
-    if (spec.forbid || spec.checks.some((c) => c.forbid)) throw new SpecError(file, where(at), 'forbid is enforced by the Python worker only: an Octave pack cannot forbid functions');
-  }
   // An Octave pack names no Python: the rest of the grader reads an empty spec there.
   if (!spec.python) spec.python = {};
   return { spec, dir, probes, limits: { ...DEFAULT_LIMITS, ...spec.limits } };

@@ -84,6 +84,7 @@ class Policy:
         self.watch = frozenset(self.names | set(self.functions))
         self.pending = set()
         self.active = frozenset()
+        self.note_all = False
         self.calls = []
         self.notes = []
         self._seen = set()
@@ -144,7 +145,7 @@ class Policy:
                 self._seen.add(key)
                 self.calls.append({"verb": verb, "name": what, "caller": caller, "where": where})
             raise Forbidden("%s %s %s, which this assignment does not allow, at %s" % (caller or "the code", verb, what, where))
-        if during_import:
+        if during_import or self.note_all:
             self.notes.append({"verb": {"called": "calls", "imported": "imports", "used": "uses"}[verb], "name": what, "where": where})
 
     def taken(self, module, name, value, frame):
@@ -223,13 +224,17 @@ class Policy:
 
     # --- per request ------------------------------------------------------------------------------
 
-    def begin(self, names):
+    def begin(self, names, note_all=False):
+        """A request starts: `names` are enforced; with note_all (a notebook executed top to
+        bottom, which is all top level) every use is a note."""
         self.sweep()
+        self.note_all = note_all
         self.active = frozenset(n for n in names if n in self.names)
         self._seen = set()
 
     def end(self):
         self.active = frozenset()
+        self.note_all = False
         calls, notes = self.calls, self.notes
         self.calls, self.notes = [], []
         return calls[:16], notes[:32]
@@ -324,12 +329,16 @@ def _sources(rel, text):
     except (ValueError, AttributeError):
         return []
     out = []
-    for i, cell in enumerate(c for c in cells if isinstance(c, dict) and c.get("cell_type") == "code"):
+    # Cells count from 1, markdown too, and are named as the notebook's compiled cells are
+    # ("<file>#cell<N>", dlgrade_notebook.py), so the scan and the runtime guard name one place alike.
+    for number, cell in enumerate(cells, 1):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
         src = cell.get("source", "")
         src = "".join(src) if isinstance(src, list) else str(src)
         # Shell and magic lines are not Python: blank them, keeping the line numbers.
         src = "\n".join("" if l.lstrip().startswith(("!", "%")) else l for l in src.split("\n"))
-        out.append(("%s cell %d" % (rel, i + 1), src))
+        out.append(("%s#cell%d" % (rel, number), src))
     return out
 
 

@@ -164,7 +164,7 @@ def main():
         head = {"type": "result", "id": msg.get("id"), "nonce": msg.get("nonce")}
         if policy is not None:
             enforced = msg.get("forbid") if msg["type"] == "run" else None
-            policy.begin([n for n in enforced if _isinstance(n, _str)] if _isinstance(enforced, list) else [])
+            policy.begin([n for n in enforced if _isinstance(n, _str)] if _isinstance(enforced, list) else [], msg["type"] == "execute")
         try:
             if msg["type"] == "execute":
                 def progress(cell, text, head=head):

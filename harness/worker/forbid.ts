@@ -5,13 +5,16 @@
  */
 import type { ForbiddenNote, ForbiddenUse } from './protocol.ts';
 
+/** file:line as a student reads it: a notebook's compiled cell (`hw.ipynb#cell3:2`) as its cell and line. */
+const place = (where: string) => where.replace(/#cell(\d+):(\d+)$/, ' cell $1, line $2');
+
 /** Why a case failed: the first use, where it happened, and how many more there were. */
 export function forbiddenMessage(uses: readonly ForbiddenUse[]): string {
   const [first, ...rest] = uses;
   const who = first.caller ?? 'the code';
   // Without a caller a probe called what the student bound to a name: the place is where they bound it.
-  const where = first.caller ? `at ${first.where}` : `bound at ${first.where}`;
-  const more = rest.length ? ` (and ${rest.length} more use${rest.length > 1 ? 's' : ''}: ${rest.slice(0, 3).map((u) => `${u.name} at ${u.where}`).join(', ')})` : '';
+  const where = first.caller ? `at ${place(first.where)}` : `bound at ${place(first.where)}`;
+  const more = rest.length ? ` (and ${rest.length} more use${rest.length > 1 ? 's' : ''}: ${rest.slice(0, 3).map((u) => `${u.name} at ${place(u.where)}`).join(', ')})` : '';
   return `${who} ${first.verb} ${first.name}, which this assignment does not allow, ${where}${more}`;
 }
 
@@ -20,5 +23,5 @@ export function forbiddenMessage(uses: readonly ForbiddenUse[]): string {
  * the same way, so the result's notes (a set) list it once.
  */
 export function forbiddenNoteLines(notes: readonly ForbiddenNote[] | undefined): string[] {
-  return (notes ?? []).map((n) => `${n.where}: ${n.verb} ${n.name}, which this assignment does not allow (a check fails only where its code uses it)`);
+  return (notes ?? []).map((n) => `${place(n.where)}: ${n.verb} ${n.name}, which this assignment does not allow (a check fails only where its code uses it)`);
 }
