@@ -82,6 +82,10 @@ class Policy:
             if parent:
                 self.functions.setdefault(parent, {})[attr] = n
         self.watch = frozenset(self.names | set(self.functions))
+        # Forbidden functions whose defining module (scipy.special._logsumexp for
+        # scipy.special.softmax) is not yet known: guarded there too once their parent loads.
+        self.unresolved = {n for n in self.names if "." in n and self.forbidden(n.rpartition(".")[0]) is None}
+        self.defining = set()
         self.pending = set()
         self.active = frozenset()
         self.note_all = False
@@ -196,10 +200,31 @@ class Policy:
     # --- guarding modules as they load --------------------------------------------------------------
 
     def announce(self, name):
-        if name in self.watch or name.startswith(self.prefixes):
+        if name in self.watch or name in self.defining or name.startswith(self.prefixes):
             self.pending.add(name)
 
+    def resolve(self):
+        modules = sys.modules
+        for n in list(self.unresolved):
+            parent, _, attr = n.rpartition(".")
+            m = modules.get(parent)
+            if m is None:
+                continue
+            try:
+                fn = _module_getattribute(m, attr)
+            except Exception:  # noqa: BLE001 - not defined yet (the parent is still loading)
+                continue
+            self.unresolved.discard(n)
+            home = getattr(fn, "__module__", None)
+            if isinstance(fn, _ModuleType) or type(home) is not str or home == parent:
+                continue
+            self.functions.setdefault(home, {})[getattr(fn, "__name__", attr)] = n
+            self.defining.add(home)
+            self.pending.add(home)
+
     def sweep(self):
+        if self.unresolved:
+            self.resolve()
         modules = sys.modules
         for name in list(self.pending):
             m = modules.get(name)
@@ -266,9 +291,9 @@ def _hook(event, args):
         name = args[0]
         if type(name) is str:
             p.announce(name)
-        if p.pending:
+        if p.pending or p.unresolved:
             p.sweep()
-    elif event == "exec" and p.pending:
+    elif event == "exec" and (p.pending or p.unresolved):
         p.sweep()
 
 

@@ -147,6 +147,21 @@ def grader_own():
   });
 });
 
+describe('the guard, on a forbidden function reached through the module that defines it', () => {
+  it('fails the call though scipy.special was first loaded by that private path', () => {
+    const r = runGuard('from scipy.special._logsumexp import softmax as q\n\ndef private(x):\n    return q(x)\n', `import numpy as np
+CASES = ["private"]
+def load():
+    import lib.m
+def private():
+    import lib.m
+    return float(lib.m.private(np.zeros(2)).sum())
+`) as Record<string, { calls: unknown[] }>;
+    expect(r.private.calls).toEqual([{ verb: 'called', name: 'scipy.special._logsumexp.softmax', caller: 'private', where: 'lib/m.py:4' }]);
+    expect(r.private_allowed.calls).toEqual([]);
+  });
+});
+
 describe('the policy as the grader reads and words it', () => {
   it('takes forbidden uses and notes from a reply, capped, and words them for the student', () => {
     const reply = readReply(JSON.stringify({
