@@ -26,6 +26,8 @@ export interface Expectation {
   message?: Record<string, string>;
   /** A pattern one of the result's errors (whole-submission notes) must match. */
   errors?: string;
+  /** A pattern one of the result's notes (a forbidden import, a skipped notebook cell) must match. */
+  notes?: string;
   /** Patterns the kept stdout / stderr must match. */
   stdout?: string;
   stderr?: string;
@@ -179,6 +181,7 @@ export function expectationProblems(s: SampleStudent, r: SubmissionResult): stri
     if (pattern && !new RegExp(pattern).test(text)) problems.push(`${c.id}: message should match /${pattern}/, was: ${c.message}`);
   }
   if (e.errors && !new RegExp(e.errors).test(r.errors.join('\n'))) problems.push(`errors should match /${e.errors}/, were: ${r.errors.join(' | ') || 'none'}`);
+  if (e.notes && !new RegExp(e.notes).test((r.notes ?? []).join('\n'))) problems.push(`notes should match /${e.notes}/, were: ${(r.notes ?? []).join(' | ') || 'none'}`);
   if (e.stdout && !new RegExp(e.stdout).test(r.stdout)) problems.push(`stdout should match /${e.stdout}/, was: ${r.stdout.slice(-300)}`);
   if (e.stderr && !new RegExp(e.stderr).test(r.stderr)) problems.push(`stderr should match /${e.stderr}/, was: ${r.stderr.slice(-300)}`);
   return problems;

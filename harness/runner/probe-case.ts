@@ -16,6 +16,8 @@ import type { Timer } from '../results/profile.ts';
 import type { CaseResult } from '../results/types.ts';
 import type { CaseSpec, CheckSpec, Pack } from '../spec/types.ts';
 import { writeNpy, writeNpyBytes } from '../tensor/npy.ts';
+import { forbiddenIn } from '../spec/load.ts';
+import { forbiddenMessage, forbiddenNoteLines } from '../worker/forbid.ts';
 import { readOutputs } from '../worker/outputs.ts';
 import type { Worker } from '../worker/worker.ts';
 import { profileRun } from './timing.ts';
@@ -74,8 +76,14 @@ export async function runProbeCase(run: SubmissionRun, check: CheckSpec, c: Case
   }
   // The limit is wall time, starting a fresh worker included: a check never runs past it.
   const sent = performance.now();
-  const outcome = await w.run(probe, files, outDir, Math.max(0.1, timeoutSeconds - seconds()), { text });
+  const forbid = forbiddenIn(pack.spec, check);
+  const outcome = await w.run(probe, files, outDir, Math.max(0.1, timeoutSeconds - seconds()), { text, forbid });
   profileRun(prof, outcome, (performance.now() - sent) / 1000);
+  if (outcome.status === 'ok' || outcome.status === 'error') {
+    for (const n of forbiddenNoteLines(outcome.forbiddenNotes)) run.slot.notes.add(n);
+    // Whatever the code returned or raised afterwards: the use itself fails the case.
+    if (outcome.forbidden?.length) return caseResult(c, 'failed', forbiddenMessage(outcome.forbidden), seconds());
+  }
   switch (outcome.status) {
     case 'timeout':
       if (check.train && timeoutSeconds >= check.train.seconds - 1) {

@@ -13,6 +13,7 @@ import type { PythonEnvironment } from '../python/environment.ts';
 import { type RunnerInfo, missingTags } from '../python/tags.ts';
 import { NO_PROFILE, type Timer } from '../results/profile.ts';
 import type { CheckResult, SubmissionResult } from '../results/types.ts';
+import { forbiddenIn } from '../spec/load.ts';
 import type { CheckSpec, Limits, NotebookSpec, Pack } from '../spec/types.ts';
 import type { Isolation } from '../worker/sandbox.ts';
 import { checkSeconds, describeIsolation, effectiveLimits, selectChecks, usesCuda, workerLimits } from './limits.ts';
@@ -90,6 +91,7 @@ export async function gradeSubmission(pack: Pack, submissionDir: string, opts: G
     limits: workerLimits(limits),
     isolation: opts.isolation,
     legacyNumpyNames: pack.spec.python.legacy_numpy_names,
+    forbid: [...new Set(checks.flatMap((c) => forbiddenIn(pack.spec, c)))],
     ...(pack.spec.notebook ? { notebook: notebookOptions(pack.spec.notebook) } : {}),
   }, prof, pack.spec.notebook?.seconds);
   const run: SubmissionRun = { pack, seed: opts.seed, data: opts.data, ws, slot, prof, requests: 0 };

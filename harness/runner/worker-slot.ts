@@ -6,6 +6,7 @@
  * notebook that cannot run, or runs past its budget, makes every later check say so.
  */
 import type { Timer } from '../results/profile.ts';
+import { forbiddenNoteLines } from '../worker/forbid.ts';
 import { notebookNotes } from '../worker/notebook.ts';
 import type { CellOutcome } from '../worker/protocol.ts';
 import { Worker, type WorkerOptions } from '../worker/worker.ts';
@@ -41,6 +42,7 @@ export class WorkerSlot {
       this.problem = (e as Error).message;
       return `the ${kind} worker could not start: ${this.problem}`;
     }
+    for (const n of forbiddenNoteLines(this.worker.forbiddenImports)) this.notes.add(n);
     // An executed notebook ran whole, so what the import filter would have skipped does not apply.
     if (!this.options.notebook?.execute) for (const n of notebookNotes(this.worker.notebook)) this.notes.add(n);
     else {
@@ -62,6 +64,7 @@ export class WorkerSlot {
     }
     if (o.status === 'died') return `the notebook stopped the worker: ${o.message}`;
     if (o.status === 'error') return `the notebook could not be run: ${o.error.message}`;
+    for (const n of forbiddenNoteLines(o.forbiddenNotes)) this.notes.add(n);
     const cells = o.cells ?? [];
     const failed = cells.filter((c) => !c.ok);
     this.notes.add(`notebook ${nb?.file ?? ''}: ran top to bottom in ${o.seconds.toFixed(1)} s, ${cells.length} code cell${cells.length === 1 ? '' : 's'}${failed.length ? `, ${failed.length} failed (the next cells ran anyway)` : ''}`);

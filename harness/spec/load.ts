@@ -10,7 +10,7 @@ import { LineCounter, parseDocument, isNode } from 'yaml';
 import { findOp } from '../../reference/registry.ts';
 import { PROPERTIES } from '../checks/properties.ts';
 import schema from './assignment.schema.json' with { type: 'json' };
-import { type AssignmentSpec, type Language, type Pack, DEFAULT_LIMITS, TRAIN_VALUES } from './types.ts';
+import { type AssignmentSpec, type CheckSpec, type Language, type Pack, DEFAULT_LIMITS, TRAIN_VALUES } from './types.ts';
 import { DlgradeError } from '../common/errors.ts';
 
 export class SpecError extends DlgradeError {
@@ -71,6 +71,11 @@ export function loadPack(nameOrPath: string): Pack {
     throw new SpecError(file, where(e.instancePath + extra), explain(e));
   }
 
+  // The Octave driver has no guard: a forbid list there would promise what nothing checks.
+  if (spec.worker === 'octave') {
+    const at = spec.forbid ? '/forbid' : `/checks/${spec.checks.findIndex((c) => c.forbid)}/forbid`;
+    if (spec.forbid || spec.checks.some((c) => c.forbid)) throw new SpecError(file, where(at), 'forbid is enforced by the Python worker only: an Octave pack cannot forbid functions');
+  }
   const probes: Record<string, string> = {};
   const ids = new Set<string>();
   spec.checks.forEach((check, i) => {
@@ -163,4 +168,9 @@ function describePath(spec: unknown, keys: (string | number)[]): string {
     } else out += out ? `.${k}` : k;
   }
   return out || '(top level)';
+}
+
+/** What a check forbids: the pack's list and its own. */
+export function forbiddenIn(spec: AssignmentSpec, check: CheckSpec): string[] {
+  return [...new Set([...(spec.forbid ?? []), ...(check.forbid ?? [])])];
 }

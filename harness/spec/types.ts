@@ -139,6 +139,8 @@ export interface CheckSpec {
   train?: TrainSpec;
   parity?: ParitySpec;
   selfcheck?: SelfCheckSpec;
+  /** Modules or functions this check forbids besides the pack's (see AssignmentSpec.forbid). */
+  forbid?: string[];
 }
 
 /**
@@ -207,6 +209,11 @@ export interface AssignmentSpec {
   notebook?: NotebookSpec;
   /** The due date and late-penalty rule (grade's --due, --grace, --penalty, --penalty-cap override it). */
   due?: DueSpec;
+  /**
+   * Modules (torch, scipy.signal) or functions (scipy.special.softmax) the hand-in may not use
+   * in any check: a use while a check runs fails it, an import alone is a note. Python packs only.
+   */
+  forbid?: string[];
   checks: CheckSpec[];
 }
 

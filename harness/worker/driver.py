@@ -14,9 +14,10 @@ The protocol (harness/worker/protocol.ts names every message; keep the two in st
 object per line; requests on --req-fd, replies on --rep-fd, each reply line preceded by a newline
 (which ends any half line the student's code may have written there):
   hello    worker -> grader, once, before any student code runs:
-           {"type": "hello", "pid", "environment": {"python", "numpy"}, "notebook"?: report}
+           {"type": "hello", "pid", "environment": {"python", "numpy"}, "notebook"?: report,
+            "forbidden_imports"?: [{"file", "line", "verb", "name"}] (with --forbid: the static scan)}
   run      {"type": "run", "id", "nonce", "probe", "inputs": {name: .npy path}, "outdir",
-            "text"?: {name: str}, "entry"?: "run" | "warm_up"}
+            "text"?: {name: str}, "entry"?: "run" | "warm_up", "forbid"?: [names this check forbids]}
   selfcheck {"type": "selfcheck", "id", "nonce", "probe", "inputs", "directions": {name: .npy},
             "output", "dout", "h"}
   execute  {"type": "execute", "id", "nonce"}: run the notebook top to bottom (--notebook-execute);
@@ -27,6 +28,9 @@ object per line; requests on --req-fd, replies on --rep-fd, each reply line prec
            {"type": "result", "id", "nonce", "ok": true, "outputs": {name: path | {"npy": base64}},
             "problems"?: {name: why an output could not be sent}, "failed_steps"?: [{"step", "error"}],
             "values"?: {name: number}, "seconds", "timing": {"load", "arrays", "run"}}
+           a result of any kind may add "forbidden": [{"verb", "name", "caller", "where"}] (uses the
+           check's forbid list does not allow: they fail it) and "forbidden_notes": [{"verb",
+           "name", "where"}] (uses while a module was imported: reported, failing nothing)
            or {"ok": false, "error": {"kind": "import" | "exception" | "bad-output" | "memory",
             "message", "traceback"}}
 Replies are strict JSON: a non-finite number is sent as null (see reply), never as NaN.
@@ -45,6 +49,7 @@ import sys
 import time
 import traceback
 
+import dlgrade_forbid
 from dlgrade_notebook import execute_notebook, install_notebook, prepare_execution, skipped_name_hint
 from dlgrade_outputs import Outputs
 
@@ -91,6 +96,7 @@ def main():
     ap.add_argument("--notebook", action="append", default=[], help="glob patterns, tried in order")
     ap.add_argument("--notebook-execute", action="store_true", help="run the notebook top to bottom on an execute request")
     ap.add_argument("--notebook-record", type=int, action="append", default=[], help="a dimension of the shape of arrays to record after each cell")
+    ap.add_argument("--forbid", action="append", default=[], help="a module or function some check forbids (dlgrade_forbid.py)")
     args = ap.parse_args()
 
     req, rep = protect_channel(args.req_fd, args.rep_fd)
@@ -127,6 +133,11 @@ def main():
             view = view[n:]
 
     hello = {"type": "hello", "pid": own_pid, "environment": environment()}
+    policy = None
+    if args.forbid:
+        # Read only, before any student code runs; the guard is in place from here on.
+        hello["forbidden_imports"] = dlgrade_forbid.scan(root, args.forbid)[:64]
+        policy = dlgrade_forbid.install(root, args.forbid)
     if args.notebook_module and args.notebook_execute:
         # Read only: the notebook runs when the grader asks (an execute request, within its budget).
         hello["notebook"] = prepare_execution(root, args.notebook_module, args.notebook or ["*.ipynb"], args.notebook_record)
@@ -151,6 +162,9 @@ def main():
             continue
         started = _perf()
         head = {"type": "result", "id": msg.get("id"), "nonce": msg.get("nonce")}
+        if policy is not None:
+            enforced = msg.get("forbid") if msg["type"] == "run" else None
+            policy.begin([n for n in enforced if _isinstance(n, _str)] if _isinstance(enforced, list) else [], msg["type"] == "execute")
         try:
             if msg["type"] == "execute":
                 def progress(cell, text, head=head):
@@ -169,6 +183,12 @@ def main():
             answer = dict(head, ok=False, error={"kind": "bad-output", "message": safe_str(e), "traceback": ""})
         except BaseException as e:  # noqa: BLE001 - SystemExit and KeyboardInterrupt from student code are their failure too
             answer = dict(head, ok=False, error=describe(e, root))
+        if policy is not None:
+            calls, notes = policy.end()
+            if calls:
+                answer["forbidden"] = calls
+            if notes:
+                answer["forbidden_notes"] = notes
         answer["seconds"] = _perf() - started
         answer["timing"] = dict(TIMING)
         TIMING.clear()

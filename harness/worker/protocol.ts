@@ -25,6 +25,8 @@ export interface RunRequest {
   text?: Record<string, string>;
   /** The probe function to call: run (the default), or warm_up, untimed start-up before a timed run. */
   entry?: 'run' | 'warm_up';
+  /** Modules and functions this check forbids (each among the worker's --forbid): a use fails it. */
+  forbid?: string[];
 }
 
 /**
@@ -72,6 +74,26 @@ export interface Hello {
   type: 'hello';
   environment: { python: string | null; numpy: string | null };
   notebook?: NotebookReport;
+  /** With --forbid: what the hand-in's files import of it, found by reading them (nothing ran). */
+  forbiddenImports?: ForbiddenNote[];
+}
+
+/** A use of a forbidden module or function while a check ran (dlgrade_forbid.py): it fails the check. */
+export interface ForbiddenUse {
+  verb: 'called' | 'imported' | 'used';
+  /** What was used: torch, scipy.signal.correlate2d. */
+  name: string;
+  /** The student's function that used it (its qualified name); null where a probe called what the student bound. */
+  caller: string | null;
+  /** file:line in the submission. */
+  where: string;
+}
+
+/** A use that fails nothing (an import at the top of a file): reported in the result's notes. */
+export interface ForbiddenNote {
+  verb: 'calls' | 'imports' | 'uses';
+  name: string;
+  where: string;
 }
 
 export type StudentErrorKind = 'import' | 'exception' | 'bad-output' | 'memory';
@@ -115,7 +137,12 @@ export interface WorkerTiming {
 }
 
 /** The answer to a run or selfcheck request. */
-export type ResultReply = { type: 'result'; id: unknown; nonce: unknown; timing?: WorkerTiming } & (
+export type ResultReply = {
+  type: 'result'; id: unknown; nonce: unknown; timing?: WorkerTiming;
+  /** Uses of what the check forbids (any result may carry them: they fail the check). */
+  forbidden?: ForbiddenUse[];
+  forbiddenNotes?: ForbiddenNote[];
+} & (
   | {
       ok: true;
       /** Output name → written file, or the .npy bytes themselves when small (`{ npy: base64 }`). */
@@ -167,13 +194,20 @@ export function readReply(line: string, seconds: number): Reply | 'unreadable' |
       type: 'hello',
       environment: { python: capped(env.python, 40) || null, numpy: capped(env.numpy, 40) || null },
       ...(isObject(msg.notebook) ? { notebook: msg.notebook as unknown as NotebookReport } : {}),
+      ...(Array.isArray(msg.forbidden_imports) ? {
+        forbiddenImports: forbiddenNotes(msg.forbidden_imports.filter(isObject).map((f) => ({ ...f, where: `${capped(f.file, 300)}:${Number(f.line) || 0}` }))),
+      } : {}),
     };
   }
   if (msg.type === 'progress') {
     return { type: 'progress', id: msg.id, nonce: msg.nonce, cell: typeof msg.cell === 'number' ? msg.cell : 0, text: capped(msg.text, 120) };
   }
   if (msg.type !== 'result') return undefined;
-  const head = { type: 'result' as const, id: msg.id, nonce: msg.nonce, ...timingOf(msg.timing, seconds) };
+  const head = {
+    type: 'result' as const, id: msg.id, nonce: msg.nonce, ...timingOf(msg.timing, seconds),
+    ...(Array.isArray(msg.forbidden) && msg.forbidden.length ? { forbidden: forbiddenUses(msg.forbidden) } : {}),
+    ...(Array.isArray(msg.forbidden_notes) && msg.forbidden_notes.length ? { forbiddenNotes: forbiddenNotes(msg.forbidden_notes) } : {}),
+  };
   if (msg.ok === true) {
     const given = isObject(msg.outputs) ? msg.outputs : {};
     const outputs = Object.keys(given);
@@ -198,6 +232,26 @@ export function readReply(line: string, seconds: number): Reply | 'unreadable' |
     return { ...head, ok: true, outputs, inline: inlineOutputs(given), values, problems, failedSteps, cells };
   }
   return { ...head, ok: false, error: studentError(msg.error) };
+}
+
+const USE_VERBS = new Set(['called', 'imported', 'used']);
+const NOTE_VERBS = new Set(['calls', 'imports', 'uses']);
+
+function forbiddenUses(list: unknown[]): ForbiddenUse[] {
+  return list.slice(0, 16).filter(isObject).map((f) => ({
+    verb: USE_VERBS.has(f.verb as string) ? (f.verb as ForbiddenUse['verb']) : 'used',
+    name: capped(f.name, 200) || 'a forbidden library',
+    caller: typeof f.caller === 'string' && f.caller ? capped(f.caller, 200) : null,
+    where: capped(f.where, 300),
+  }));
+}
+
+function forbiddenNotes(list: unknown[]): ForbiddenNote[] {
+  return list.slice(0, 64).filter(isObject).map((f) => ({
+    verb: NOTE_VERBS.has(f.verb as string) ? (f.verb as ForbiddenNote['verb']) : 'uses',
+    name: capped(f.name, 200) || 'a forbidden library',
+    where: capped(f.where, 300),
+  }));
 }
 
 function studentError(value: unknown): StudentError {

@@ -19,7 +19,7 @@ import { OCTAVE_FLAGS } from './octave-flags.ts';
 import type { ResultPromise } from 'execa';
 import type { Language } from '../spec/types.ts';
 import { type WorkerLimits, formatBytes, limitArgs } from './limits.ts';
-import { type CellOutcome, type FailedStep, MAX_LINE, type NotebookReport, type Request, type ResultReply, type RunRequest, type StudentError, type WorkerTiming, readReply } from './protocol.ts';
+import { type CellOutcome, type FailedStep, type ForbiddenNote, type ForbiddenUse, MAX_LINE, type NotebookReport, type Request, type ResultReply, type RunRequest, type StudentError, type WorkerTiming, readReply } from './protocol.ts';
 import { type Isolation, type WorkerLayout, interpreterRoots, launchCommand, nextWorkerUid, workerPaths } from './sandbox.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -29,7 +29,7 @@ export const DRIVER = path.join(HERE, 'driver.py');
  * it imports (the notebook filter, numpy compatibility) and the helpers probes import.
  */
 export const WORKER_FILES: Readonly<Record<Language, readonly string[]>> = {
-  python: ['driver.py', 'dlgrade_notebook.py', 'dlgrade_outputs.py', 'numpy_compat.py', 'dlgrade_probe.py'].map((f) => path.join(HERE, f)),
+  python: ['driver.py', 'dlgrade_forbid.py', 'dlgrade_notebook.py', 'dlgrade_outputs.py', 'numpy_compat.py', 'dlgrade_probe.py'].map((f) => path.join(HERE, f)),
   // The Octave driver's folder as a whole: driver.m, its helpers and the guards.
   octave: [path.join(HERE, 'octave')],
 };
@@ -56,20 +56,30 @@ export interface WorkerOptions {
    * `execute`, the module the whole notebook became when it ran (see execute()).
    */
   notebook?: { module: string; files: string[]; execute?: boolean; record?: number[] };
+  /** Every module and function some check forbids: the driver guards them (dlgrade_forbid.py). */
+  forbid?: string[];
 }
 
 /** What a run request may carry besides its array inputs. */
-export type RunExtras = Pick<RunRequest, 'text' | 'entry'>;
+export type RunExtras = Pick<RunRequest, 'text' | 'entry' | 'forbid'>;
+
+/** What any outcome with a reply may say of forbidden libraries (protocol.ts ForbiddenUse). */
+interface PolicyReport {
+  /** Uses of what the check forbids: they fail it. */
+  forbidden?: ForbiddenUse[];
+  /** Uses that fail nothing (while a module was imported). */
+  forbiddenNotes?: ForbiddenNote[];
+}
 
 export type RunOutcome =
-  | {
+  | ({
       status: 'ok'; outputs: string[]; values: Record<string, number>; seconds: number; timing?: WorkerTiming; inline?: Record<string, Uint8Array>;
       /** Outputs that could not be sent, and why; steps of the probe that raised. */
       problems?: Record<string, string>; failedSteps?: FailedStep[];
       /** An executed notebook's cells. */
       cells?: CellOutcome[];
-    }
-  | { status: 'error'; error: StudentError; seconds: number; timing?: WorkerTiming }
+    } & PolicyReport)
+  | ({ status: 'error'; error: StudentError; seconds: number; timing?: WorkerTiming } & PolicyReport)
   /** `progress`: the last a notebook being executed said of where it was. */
   | { status: 'timeout'; seconds: number; progress?: { cell: number; text: string } }
   | { status: 'died'; message: string; seconds: number };
@@ -119,6 +129,8 @@ export class Worker {
   readonly stderr: CappedText;
   environment: { python: string | null; numpy: string | null } = { python: null, numpy: null };
   notebook: NotebookReport | undefined;
+  /** The static scan's findings (with WorkerOptions.forbid). */
+  forbiddenImports: ForbiddenNote[] = [];
 
   private constructor(private opts: WorkerOptions) {
     this.stdout = new CappedText(opts.outputBytes);
@@ -179,6 +191,7 @@ export class Worker {
             hello = true;
             this.environment = msg.environment;
             this.notebook = msg.notebook;
+            this.forbiddenImports = msg.forbiddenImports ?? [];
             clearTimeout(timer);
             resolve();
           } else if (msg === 'unreadable') this.unreadable();
@@ -228,6 +241,7 @@ export class Worker {
       if (this.opts.notebook.execute) args.push('--notebook-execute');
       for (const d of this.opts.notebook.record ?? []) args.push('--notebook-record', String(d));
     }
+    for (const name of this.opts.forbid ?? []) args.push('--forbid', name);
     return args;
   }
 
@@ -282,9 +296,10 @@ export class Worker {
     this.pending = undefined;
     const seconds = (Date.now() - p.started) / 1000; // ours, not the reply's
     const timing = msg.timing ? { timing: msg.timing } : {};
-    if (msg.ok === 'refused') p.resolve({ status: 'error', seconds, error: { kind: 'bad-output', message: msg.problem, traceback: '' } });
-    else if (msg.ok) p.resolve({ status: 'ok', outputs: msg.outputs, values: msg.values, seconds, ...timing, inline: msg.inline, problems: msg.problems, failedSteps: msg.failedSteps, cells: msg.cells });
-    else p.resolve({ status: 'error', seconds, ...timing, error: msg.error });
+    const policy = { ...(msg.forbidden ? { forbidden: msg.forbidden } : {}), ...(msg.forbiddenNotes ? { forbiddenNotes: msg.forbiddenNotes } : {}) };
+    if (msg.ok === 'refused') p.resolve({ status: 'error', seconds, ...policy, error: { kind: 'bad-output', message: msg.problem, traceback: '' } });
+    else if (msg.ok) p.resolve({ status: 'ok', outputs: msg.outputs, values: msg.values, seconds, ...timing, ...policy, inline: msg.inline, problems: msg.problems, failedSteps: msg.failedSteps, cells: msg.cells });
+    else p.resolve({ status: 'error', seconds, ...timing, ...policy, error: msg.error });
   }
 
   /**
@@ -333,6 +348,7 @@ export class Worker {
       outdir: this.toWorker(outdir),
       ...(extra.text && Object.keys(extra.text).length ? { text: extra.text } : {}),
       ...(extra.entry ? { entry: extra.entry } : {}),
+      ...(extra.forbid?.length ? { forbid: extra.forbid } : {}),
     }, timeoutSeconds);
   }
 

@@ -133,3 +133,29 @@ describe('train checks in a spec', () => {
     expect(refusal(base(good.replace('    probe: p\n', '    probe: p\n    train: { data: fashion-mnist, examples: 1, epochs: 1, seconds: 1 }\n'))).problem).toMatch(/only train checks have a training budget/);
   });
 });
+
+describe('forbid (the library policy)', () => {
+  it('accepts modules and functions at the top and per check, and joins them per check', async () => {
+    const { forbiddenIn } = await import('../../harness/spec/load.ts');
+    const pack = loadPack(packWith(base(good.replace('    points: 1\n', '    points: 1\n    forbid: [scipy.signal]\n')).replace('checks:\n', 'forbid: [torch, scipy.special.softmax]\nchecks:\n')));
+    expect(forbiddenIn(pack.spec, pack.spec.checks[0])).toEqual(['torch', 'scipy.special.softmax', 'scipy.signal']);
+  });
+
+  it('refuses a name that is not a dotted Python name', () => {
+    const e = refusal(base(good).replace('checks:\n', 'forbid: ["torch..nn"]\nchecks:\n'));
+    expect(e.message).toMatch(/forbid/);
+  });
+
+  it('refuses a forbid list in an Octave pack, where no guard enforces it', () => {
+    const e = refusal(`name: t\ntitle: T\nworker: octave\nforbid: [fminunc]\nchecks:\n${good}`);
+    expect(e.message).toMatch(/forbid is enforced by the Python worker only/);
+  });
+
+  it('ships the numpy packs forbidding frameworks, and nothing the course allows', () => {
+    for (const p of ['mlp-numpy', 'cnn-numpy', 'mnist-mlp-numpy']) expect(loadPack(p).spec.forbid, p).toEqual(expect.arrayContaining(['torch', 'tensorflow', 'jax', 'autograd']));
+    expect(loadPack('cnn-numpy').spec.forbid).toContain('scipy.signal');
+    expect(loadPack('mlp-numpy').spec.forbid).toContain('scipy.special.softmax');
+    // grad_f may use autodiff and the curve fit scipy.optimize.fsolve (EXERCISES.md); torch is the torch pack's subject.
+    for (const p of ['optimization', 'relu-fit-notebook', 'torch-training']) expect(loadPack(p).spec.forbid, p).toBeUndefined();
+  });
+});
