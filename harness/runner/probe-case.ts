@@ -90,7 +90,11 @@ export async function runProbeCase(run: SubmissionRun, check: CheckSpec, c: Case
         const { examples, epochs } = check.train;
         return caseResult(c, 'timeout', `training exceeded its budget of ${check.train.seconds} s and was stopped (${examples} examples, ${epochs} epoch${epochs === 1 ? '' : 's'})`, seconds());
       }
-      return caseResult(c, 'timeout', `stopped after ${timeoutSeconds.toFixed(0)} s: an infinite loop, or far too slow?`, seconds());
+      {
+        // Time it spent waiting for a busy machine's CPU was added to the limit, and is said.
+        const waited = (outcome.waited ?? 0) >= 0.5 ? ` (plus ${outcome.waited!.toFixed(1)} s it waited for the CPU)` : '';
+        return caseResult(c, 'timeout', `stopped after ${timeoutSeconds.toFixed(0)} s${waited}: an infinite loop, or far too slow?`, seconds());
+      }
     case 'died':
       return caseResult(c, 'error', outcome.message, seconds());
     case 'error':

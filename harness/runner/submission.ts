@@ -15,6 +15,7 @@ import { NO_PROFILE, type Timer } from '../results/profile.ts';
 import type { CheckResult, SubmissionResult } from '../results/types.ts';
 import { forbiddenIn } from '../spec/load.ts';
 import type { CheckSpec, Limits, NotebookSpec, Pack } from '../spec/types.ts';
+import { creditedLimit } from '../worker/cpu-wait.ts';
 import type { Isolation } from '../worker/sandbox.ts';
 import { checkSeconds, describeIsolation, effectiveLimits, selectChecks, usesCuda, workerLimits } from './limits.ts';
 import { type SubmissionRun, runProbeCase } from './probe-case.ts';
@@ -55,7 +56,6 @@ export async function gradeSubmission(pack: Pack, submissionDir: string, opts: G
   const checks = selectChecks(pack.spec.checks, opts.only, opts.skip);
   const runner = opts.runner ?? CPU_RUNNER;
   const limits = effectiveLimits(pack, { ...opts.limits, ...(usesCuda(checks, runner) ? { memory_bytes: 0 } : {}) });
-  const deadline = started + limits.submission_seconds * 1000;
   const result: SubmissionResult = {
     schema_version: 1,
     submission: opts.name ?? path.basename(path.resolve(submissionDir)),
@@ -109,12 +109,16 @@ export async function gradeSubmission(pack: Pack, submissionDir: string, opts: G
         continue;
       }
       const checkStarted = Date.now();
+      const waitedBefore = slot.waited();
       const limit = checkSeconds(limits, check);
       const cases: GatheredCase[] = [];
       for (const c of check.cases) {
-        const remaining = Math.min(deadline - Date.now(), checkStarted + limit * 1000 - Date.now()) / 1000;
+        // Both limits are wall time plus what the workers waited for a CPU (worker/cpu-wait.ts).
+        const submissionLeft = started + creditedLimit(limits.submission_seconds, slot.waited()) * 1000 - Date.now();
+        const checkLeft = checkStarted + creditedLimit(limit, slot.waited() - waitedBefore) * 1000 - Date.now();
+        const remaining = Math.min(submissionLeft, checkLeft) / 1000;
         if (remaining <= 0) {
-          const why = deadline <= Date.now() ? `the submission's time limit (${limits.submission_seconds} s) was reached` : `the check's time limit (${limit} s) was reached`;
+          const why = submissionLeft <= 0 ? `the submission's time limit (${limits.submission_seconds} s) was reached` : `the check's time limit (${limit} s) was reached`;
           cases.push(caseResult(c, 'timeout', `not run: ${why}`));
           continue;
         }

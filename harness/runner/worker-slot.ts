@@ -23,6 +23,7 @@ export class WorkerSlot {
   readonly stdout: string[] = [];
   readonly stderr: string[] = [];
   readonly notes = new Set<string>();
+  private retiredWait = 0;
 
   constructor(private readonly options: WorkerOptions, private readonly prof: Timer, private readonly notebookSeconds = NOTEBOOK_SECONDS) {}
 
@@ -33,6 +34,7 @@ export class WorkerSlot {
     if (this.worker) {
       await this.worker.stopped(); // the old one and all it started are gone before a new one starts
       this.keepOutput(this.worker);
+      this.retiredWait += this.worker.waitedSeconds;
       this.worker = undefined;
     }
     const kind = this.options.language === 'octave' ? 'Octave' : 'Python';
@@ -76,6 +78,11 @@ export class WorkerSlot {
     if (!this.worker) return;
     await this.worker.close();
     this.keepOutput(this.worker);
+  }
+
+  /** Seconds every worker of this slot waited for a CPU (see worker/cpu-wait.ts). */
+  waited(): number {
+    return this.retiredWait + (this.worker?.waitedSeconds ?? 0);
   }
 
   private keepOutput(w: Worker) {

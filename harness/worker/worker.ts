@@ -16,6 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { Readable, Writable } from 'node:stream';
 import { OCTAVE_FLAGS } from './octave-flags.ts';
+import { WaitMeter, creditedLimit, graderWaitSeconds } from './cpu-wait.ts';
 import type { ResultPromise } from 'execa';
 import type { Language } from '../spec/types.ts';
 import { type WorkerLimits, formatBytes, limitArgs } from './limits.ts';
@@ -81,7 +82,7 @@ export type RunOutcome =
     } & PolicyReport)
   | ({ status: 'error'; error: StudentError; seconds: number; timing?: WorkerTiming } & PolicyReport)
   /** `progress`: the last a notebook being executed said of where it was. */
-  | { status: 'timeout'; seconds: number; progress?: { cell: number; text: string } }
+  | { status: 'timeout'; seconds: number; progress?: { cell: number; text: string }; /** Seconds credited for waiting on the CPU. */ waited?: number }
   | { status: 'died'; message: string; seconds: number };
 
 interface Pending {
@@ -131,6 +132,9 @@ export class Worker {
   notebook: NotebookReport | undefined;
   /** The static scan's findings (with WorkerOptions.forbid). */
   forbiddenImports: ForbiddenNote[] = [];
+  /** Seconds this worker's processes waited for a CPU: while starting and during requests. */
+  waitedSeconds = 0;
+  private meter = new WaitMeter(undefined);
 
   private constructor(private opts: WorkerOptions) {
     this.stdout = new CappedText(opts.outputBytes);
@@ -192,6 +196,8 @@ export class Worker {
             this.environment = msg.environment;
             this.notebook = msg.notebook;
             this.forbiddenImports = msg.forbiddenImports ?? [];
+            this.meter = new WaitMeter(this.proc?.pid);
+            this.waitedSeconds = this.meter.seconds();
             clearTimeout(timer);
             resolve();
           } else if (msg === 'unreadable') this.unreadable();
@@ -379,16 +385,33 @@ export class Worker {
     const request: Request = { ...body, id, nonce };
     return new Promise((resolve) => {
       const started = Date.now();
-      const timer = setTimeout(() => {
+      const waitedBefore = this.meter.seconds();
+      const graderBefore = graderWaitSeconds();
+      const waitedNow = (fresh = false) => Math.max(0, this.meter.seconds(fresh) - waitedBefore, graderWaitSeconds() - graderBefore);
+      let timer: NodeJS.Timeout;
+      // The limit is wall time plus what the worker spent waiting for a CPU (see cpu-wait.ts).
+      const expire = () => {
         if (this.pending?.id !== id) return;
+        const waited = waitedNow(true);
+        const allowed = creditedLimit(timeoutSeconds, waited) * 1000 - (Date.now() - started);
+        if (allowed > 50) {
+          timer = setTimeout(expire, allowed);
+          return;
+        }
         const progress = this.pending.progress;
         this.pending = undefined;
+        this.waitedSeconds += waited;
         this.kill();
-        resolve({ status: 'timeout', seconds: (Date.now() - started) / 1000, ...(progress ? { progress } : {}) });
-      }, timeoutSeconds * 1000);
+        resolve({ status: 'timeout', seconds: (Date.now() - started) / 1000, waited, ...(progress ? { progress } : {}) });
+      };
+      timer = setTimeout(expire, timeoutSeconds * 1000);
       this.pending = {
         id, nonce, started,
-        resolve: (o) => { clearTimeout(timer); resolve(o); },
+        resolve: (o) => {
+          clearTimeout(timer);
+          this.waitedSeconds += waitedNow();
+          resolve(o);
+        },
       };
       this.requests.write(JSON.stringify(request) + '\n');
     });
