@@ -14,7 +14,7 @@ import { type RunnerInfo, missingTags } from '../python/tags.ts';
 import { NO_PROFILE, type Timer } from '../results/profile.ts';
 import type { CheckResult, SubmissionResult } from '../results/types.ts';
 import { forbiddenIn } from '../spec/load.ts';
-import type { CheckSpec, Limits, NotebookSpec, Pack } from '../spec/types.ts';
+import { type CheckSpec, type Limits, type NotebookSpec, type Pack, gradedFiles } from '../spec/types.ts';
 import type { Isolation } from '../worker/sandbox.ts';
 import { checkSeconds, describeIsolation, effectiveLimits, selectChecks, usesCuda, workerLimits } from './limits.ts';
 import { type SubmissionRun, runProbeCase } from './probe-case.ts';
@@ -78,8 +78,10 @@ export async function gradeSubmission(pack: Pack, submissionDir: string, opts: G
   };
 
   const prof = opts.profile ?? NO_PROFILE;
-  const ws = prof.time('workspace', () => createWorkspace(submissionDir, opts.scratch, path.join(pack.dir, 'probes'), pack.spec.worker));
-  if (ws.skipped.length) result.errors.push(`not copied into the workspace: ${ws.skipped.join(', ')}`);
+  const ws = prof.time('workspace', () => createWorkspace(submissionDir, {
+    scratch: opts.scratch, probes: path.join(pack.dir, 'probes'), language: pack.spec.worker, files: gradedFiles(pack.spec),
+  }));
+  result.errors.push(...ws.problems);
   // Read once, before any of the student's code runs (see loadAnswers).
   const answers = checks.some((c) => c.kind === 'answer') ? loadAnswers(ws.submission, pack.spec.answers_file) : undefined;
   const slot = new WorkerSlot({
@@ -137,7 +139,8 @@ export async function gradeSubmission(pack: Pack, submissionDir: string, opts: G
     prof.add('worker stop', (performance.now() - stopping) / 1000);
   }
   if (slot.problem) result.errors.push(slot.problem);
-  if (slot.notes.size) result.notes = [...slot.notes];
+  const notes = [...(ws.leftOut ? [ws.leftOut] : []), ...slot.notes];
+  if (notes.length) result.notes = notes;
   result.stdout = slot.stdout.filter(Boolean).join('\n');
   result.stderr = slot.stderr.filter(Boolean).join('\n');
   const { score, pending_score } = totals(result.checks);
