@@ -46,6 +46,11 @@ export interface GradeOptions {
   onCheck?: (c: CheckResult) => void;
   /** Collects where the time goes (grade --profile). */
   profile?: Timer;
+  /**
+   * Stops grading when it aborts: the worker is killed, the workspace removed, and the call
+   * rejects with the signal's reason (no result: the submission is graded again next run).
+   */
+  signal?: AbortSignal;
 }
 
 export const CPU_RUNNER: RunnerInfo = { tags: ['cpu'], devices: [], source: 'detected', torch: null };
@@ -95,10 +100,13 @@ export async function gradeSubmission(pack: Pack, submissionDir: string, opts: G
     legacyNumpyNames: pack.spec.python.legacy_numpy_names,
     forbid: [...new Set(checks.flatMap((c) => forbiddenIn(pack.spec, c)))],
     ...(pack.spec.notebook ? { notebook: notebookOptions(pack.spec.notebook) } : {}),
+    signal: opts.signal,
   }, prof, pack.spec.notebook?.seconds);
   const run: SubmissionRun = { pack, seed: opts.seed, data: opts.data, ws, slot, prof, requests: 0 };
 
+  const stopped = () => opts.signal?.throwIfAborted();
   try {
+    stopped();
     // An executed notebook runs before the first check, so that its budget is its own and no
     // check's time limit.
     if (pack.spec.notebook?.execute && checks.some((c) => c.probe)) await slot.get();
@@ -114,6 +122,7 @@ export async function gradeSubmission(pack: Pack, submissionDir: string, opts: G
       const limit = checkSeconds(limits, check);
       const cases: GatheredCase[] = [];
       for (const c of check.cases) {
+        stopped(); // what an interrupted worker answered is not the student's verdict
         const remaining = Math.min(deadline - Date.now(), checkStarted + limit * 1000 - Date.now()) / 1000;
         if (remaining <= 0) {
           const why = deadline <= Date.now() ? `the submission's time limit (${limits.submission_seconds} s) was reached` : `the check's time limit (${limit} s) was reached`;
@@ -128,6 +137,7 @@ export async function gradeSubmission(pack: Pack, submissionDir: string, opts: G
           ? await judgeAnswerCase(check, c, answers!, opts.seed)
           : await runProbeCase(run, check, c, remaining));
       }
+      stopped();
       const checkResult = summarize(check, cases, (Date.now() - checkStarted) / 1000);
       result.checks.push(checkResult);
       opts.onCheck?.(checkResult);
