@@ -1,8 +1,9 @@
 /**
  * The scratch workspace of one submission: a copy of the submission (the worker may write to it
  * freely), folders for the checks' inputs (read-only for the worker) and outputs, a copy of the
- * driver and the pack's probes (read-only for the worker), and the worker's temporary folder. The original is never
- * touched, and nothing of the grader's (expected values, seeds, the spec) is ever written here.
+ * driver and the pack's probes (read-only for the worker), and the worker's temporary folder. The
+ * original is never touched, and nothing of the grader's (expected values, seeds, the spec) is
+ * ever written here.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,7 +12,7 @@ import picomatch from 'picomatch';
 import { formatBytes } from '../worker/limits.ts';
 import { WORKER_FILES } from '../worker/worker.ts';
 import type { WorkerLayout } from '../worker/sandbox.ts';
-import type { Language } from '../spec/types.ts';
+import { DEFAULT_SUBMISSION_FILES, type Language } from '../spec/types.ts';
 
 tmp.setGracefulCleanup();
 
@@ -61,7 +62,7 @@ export interface WorkspaceOptions {
   /** The pack's probes folder. */
   probes: string;
   language?: Language;
-  /** Globs of the graded files (spec/types.ts gradedFiles); default: every file counts as graded. */
+  /** Globs of the graded files (spec/types.ts gradedFiles); default: the language's (DEFAULT_SUBMISSION_FILES). */
   files?: readonly string[];
   limits?: Partial<CopyLimits>;
 }
@@ -91,7 +92,7 @@ export function createWorkspace(submissionDir: string, opts: WorkspaceOptions): 
       fs.mkdirSync(d);
       fs.chmodSync(d, 0o755);
     }
-    const copied = copySubmission(submissionDir, layout.submission, opts.files ?? ['**'], { ...COPY_LIMITS, ...opts.limits });
+    const copied = copySubmission(submissionDir, layout.submission, opts.files ?? DEFAULT_SUBMISSION_FILES[language], { ...COPY_LIMITS, ...opts.limits });
     for (const f of WORKER_FILES[language]) {
       const to = path.join(layout.grader, path.basename(f));
       if (fs.statSync(f).isDirectory()) copyTree(f, to);
