@@ -2,7 +2,7 @@
  * Progress while a batch runs. On a terminal: one line that keeps being rewritten,
  * `[#####.....] 12/40 graded, 3 failed checks`. Anywhere else (a log file, CI): one line per
  * submission as it finishes, which reads well after the fact and never fills a log with
- * carriage returns.
+ * carriage returns. A resumed batch counts on from the results it kept: `13/40`, not `1/40`.
  */
 import type { SubmissionResult } from '../harness/results/types.ts';
 import { isBad, passedCount, pts } from './text.ts';
@@ -18,14 +18,19 @@ export function bar(done: number, total: number, width = 20): string {
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
 }
 
+const failedChecks = (r: SubmissionResult) => r.checks.filter((c) => isBad(c.status)).length;
+
 export class Progress {
   private failedChecks = 0;
   private done = 0;
   private readonly tty: boolean;
   private lastLength = 0;
 
-  constructor(private readonly stream: ProgressStream, private readonly total: number) {
+  /** `kept`: results an earlier run left, already counted (a resumed batch). */
+  constructor(private readonly stream: ProgressStream, private readonly total: number, kept: readonly SubmissionResult[] = []) {
     this.tty = !!stream.isTTY;
+    this.done = kept.length;
+    for (const r of kept) this.failedChecks += failedChecks(r);
     if (this.tty) this.draw();
   }
 
@@ -37,8 +42,7 @@ export class Progress {
 
   update(r: SubmissionResult) {
     this.done++;
-    const bad = r.checks.filter((c) => isBad(c.status)).length;
-    this.failedChecks += bad;
+    this.failedChecks += failedChecks(r);
     if (this.tty) this.draw();
     else {
       const w = String(this.total).length;

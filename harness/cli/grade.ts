@@ -10,7 +10,7 @@ import { resolveInterpreter } from '../python/environment.ts';
 import { NO_PROFILE, Profile, type Timer } from '../results/profile.ts';
 import type { SubmissionResult } from '../results/types.ts';
 import { RESULT_FILE, toJson, writeAtomic } from '../results/write.ts';
-import { gradeBatch, listSubmissions } from '../runner/batch.ts';
+import { gradeBatch } from '../runner/batch.ts';
 import { parseShard } from '../runner/merge.ts';
 import type { Limits } from '../spec/types.ts';
 import { NOT_INSTALLED, SandboxError, findBubblewrap, planIsolation, verifyIsolation } from '../worker/sandbox.ts';
@@ -24,6 +24,7 @@ import {
   CACHE_HELP, type Cli, type GradebookOptions, UsageError, defaultJobs, duePolicyOf, gradebookOptions, gradingOptions, limitOptions, parseReports, rosterOf, visibility,
 } from './options.ts';
 import { loadPackCached } from './pack-cache.ts';
+import { watchInterrupts } from './interrupt.ts';
 import { ReportStamps } from './report-stamps.ts';
 import { checkData, openCache, pythonMemo, runnerFor, toolMemo } from './setup.ts';
 
@@ -113,7 +114,8 @@ export async function grade(dir: string, assignment: string, out: string, o: Gra
   const stamps = new ReportStamps(out, { reports, options: o.reportOptions ?? {} });
   const started = Date.now();
   const entries: BatchEntry[] = [];
-  const progress = new Progress(process.stdout, listSubmissions(dir).length);
+  // Made when the batch knows what it kept: a resumed batch counts on from there.
+  let progress: Progress | undefined;
   let seed = '';
   let failures = 0;
   const written: [string, string][] = [];
@@ -125,29 +127,37 @@ export async function grade(dir: string, assignment: string, out: string, o: Gra
     if (!upToDate) prof.time('reports (submissions)', () => writeSubmissionReports(path.join(out, r.submission), r, perSubmission, o.reportOptions));
     entries.push({ result: r, dir: r.submission, files });
   };
-  const results = await gradeBatch(pack, dir, out, {
-    seed: o.seed, python, runner, shard, isolation, jobs: o.jobs, only: o.only, skip: o.skip, limits: o.limits, force: o.force, data: o.data,
-    cache, profile, annotations,
-    onWarning: (w) => console.error(`dlgrade: roster: ${w}`),
-    beforeGrading: async () => {
-      await prof.timeAsync('sandbox check', () => verifyIsolation(isolation, python.executable, pack.spec.worker));
-    },
-    onStart: (info) => {
-      seed = info.seed;
-      if (info.kept.length) console.log(`Resuming (seed ${info.seed}): ${info.kept.length} of ${info.total} already graded in ${out}, skipped: ${names(info.kept)} (--force regrades them)`);
-      if (info.cached.length) console.log(`From the cache (${cache!.root}): ${info.cached.length} of ${info.total} unchanged since they were graded: ${names(info.cached)} (--force regrades them)`);
-    },
-    onResult: (r) => {
-      // The batch has already written result.json; the rest are written from the same result.
-      writeReports(r, true);
-      progress.update(r);
-    },
-    onFailure: (name, e) => {
-      failures++;
-      console.error(`dlgrade: could not grade ${name} (the grader's fault, not the student's; no result written, the next run retries it): ${e.stack ?? e.message}`);
-    },
-  });
-  progress.finish();
+  // From here on Ctrl-C stops the batch cleanly and says how to resume (see interrupt.ts).
+  const interrupts = watchInterrupts();
+  let results: SubmissionResult[];
+  try {
+    results = await gradeBatch(pack, dir, out, {
+      seed: o.seed, python, runner, shard, isolation, jobs: o.jobs, only: o.only, skip: o.skip, limits: o.limits, force: o.force, data: o.data,
+      cache, profile, annotations, signal: interrupts.signal,
+      onWarning: (w) => console.error(`dlgrade: roster: ${w}`),
+      beforeGrading: async () => {
+        await prof.timeAsync('sandbox check', () => verifyIsolation(isolation, python.executable, pack.spec.worker));
+      },
+      onStart: (info) => {
+        seed = info.seed;
+        progress = new Progress(process.stdout, info.total, info.keptResults);
+        if (info.kept.length) console.log(`Resuming (seed ${info.seed}): ${info.kept.length} of ${info.total} already graded in ${out}, skipped: ${names(info.kept)} (--force regrades them)`);
+        if (info.cached.length) console.log(`From the cache (${cache!.root}): ${info.cached.length} of ${info.total} unchanged since they were graded: ${names(info.cached)} (--force regrades them)`);
+      },
+      onResult: (r) => {
+        // The batch has already written result.json; the rest are written from the same result.
+        writeReports(r, true);
+        progress?.update(r);
+      },
+      onFailure: (name, e) => {
+        failures++;
+        console.error(`dlgrade: could not grade ${name} (the grader's fault, not the student's; no result written, the next run retries it): ${e.stack ?? e.message}`);
+      },
+    });
+  } finally {
+    interrupts.dispose();
+    progress?.finish();
+  }
   // Results kept from an earlier run: their reports are rewritten only if they are out of date.
   const seen = new Set(entries.map((e) => e.result.submission));
   for (const r of results) if (r && !seen.has(r.submission)) writeReports(r, false);

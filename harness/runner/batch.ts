@@ -30,7 +30,7 @@ import { CPU_RUNNER, gradeSubmission } from './submission.ts';
 import { runKey, submissionKey } from './result-key.ts';
 import { GRADER_VERSION } from './version.ts';
 import { ZipError, extractZip } from './zip.ts';
-import { DlgradeError } from '../common/errors.ts';
+import { DlgradeError, Interrupted } from '../common/errors.ts';
 import { type Annotations, annotator } from './annotate.ts';
 
 export interface BatchOptions {
@@ -60,7 +60,7 @@ export interface BatchOptions {
    * Before any grading: the seed in use, the submissions whose results in OUT were kept, and
    * those whose results came from the cache (each of those is also passed to onResult).
    */
-  onStart?: (info: { seed: string; total: number; kept: string[]; cached: string[] }) => void;
+  onStart?: (info: { seed: string; total: number; kept: string[]; cached: string[]; keptResults: SubmissionResult[] }) => void;
   /** Where train checks read their data set (see GradeOptions.data). */
   data?: string;
   /** The roster and the due date: each result gets its student and late verdict (annotate.ts). */
@@ -70,6 +70,13 @@ export interface BatchOptions {
   onResult?: (r: SubmissionResult, done: number, total: number) => void;
   /** A submission the grader itself failed on (not the student's fault): no result is written. */
   onFailure?: (name: string, error: Error) => void;
+  /**
+   * Stops the batch when it aborts (SIGINT, SIGTERM: see cli/grade.ts): no new submission
+   * starts, those in progress stop their workers and remove their workspaces, and gradeBatch
+   * rejects with an Interrupted error that says how many are graded (those results stay in OUT,
+   * so the same command resumes). The signal's reason, when an Interrupted, names the signal.
+   */
+  signal?: AbortSignal;
 }
 
 /** A problem with the batch itself (its folders), found before anyone is graded. */
@@ -151,6 +158,14 @@ function readJson(file: string): any {
   }
 }
 
+/** Where an interrupted batch stands, and how to go on from there. */
+function interrupted(signal: AbortSignal, done: number, total: number): Interrupted {
+  const why = signal.reason instanceof Interrupted ? signal.reason : new Interrupted('SIGINT');
+  const resume = done === 0 ? 'run the same command again to grade them'
+    : `run the same command again to resume: ${done === 1 ? 'the 1 is' : `the ${done} are`} kept`;
+  return new Interrupted(why.signal, `${why.message}: graded ${done} of ${total}; ${resume}`);
+}
+
 /** A result that is the one this run would produce: the key says so (see result-key.ts). */
 function isResultFor(key: string, name: string) {
   return (r: unknown): r is SubmissionResult => {
@@ -187,7 +202,7 @@ export async function gradeBatch(pack: Pack, submissionsDir: string, outDir: str
 
   const results: SubmissionResult[] = new Array(entries.length);
   const todo: number[] = [];
-  const kept: string[] = [], cached: number[] = [];
+  const kept: number[] = [], cached: number[] = [];
   entries.forEach((e, i) => {
     const dir = path.join(outDir, e.name);
     // Half-written results of a run that was killed: never read, now removed.
@@ -200,7 +215,7 @@ export async function gradeBatch(pack: Pack, submissionsDir: string, outDir: str
       results[i] = annotate.apply(inOut);
       // A new roster or due date: the same grading, said anew.
       if (toJson(results[i]) !== toJson(inOut)) writeResult(dir, results[i]);
-      kept.push(e.name);
+      kept.push(i);
       return;
     }
     const stored = prof.time('cache lookups', () => opts.cache?.get('results', key, valid));
@@ -209,14 +224,20 @@ export async function gradeBatch(pack: Pack, submissionsDir: string, outDir: str
       cached.push(i);
     } else todo.push(i);
   });
-  if (todo.length) {
-    await opts.beforeGrading?.();
+  if (todo.length && !opts.signal?.aborted) {
+    try {
+      await opts.beforeGrading?.();
+    } catch (e) {
+      // Ctrl-C reaches the sandbox's trial run too: what it then says is not the sandbox's fault.
+      if (opts.signal?.aborted) throw interrupted(opts.signal, kept.length, entries.length);
+      throw e;
+    }
     prof.time('preflight', () => preflight(pack, seed, opts.only, opts.skip));
   }
   fs.mkdirSync(outDir, { recursive: true });
   const record: BatchRecord = { assignment: pack.spec.name, seed, grader_version: GRADER_VERSION, checks, started_at: new Date().toISOString() };
   writeAtomic(batchFile, toJson(record));
-  opts.onStart?.({ seed, total: entries.length, kept, cached: cached.map((i) => entries[i].name) });
+  opts.onStart?.({ seed, total: entries.length, kept: kept.map((i) => entries[i].name), cached: cached.map((i) => entries[i].name), keptResults: kept.map((i) => results[i]) });
   prof.submissions.kept += kept.length;
   prof.submissions.cached += cached.length;
 
@@ -232,7 +253,7 @@ export async function gradeBatch(pack: Pack, submissionsDir: string, outDir: str
   let next = 0;
   const failed = new Set<number>();
   const job = async () => {
-    while (next < todo.length) {
+    while (next < todo.length && !opts.signal?.aborted) {
       const i = todo[next++];
       const e = entries[i];
       let dir = e.source;
@@ -249,7 +270,7 @@ export async function gradeBatch(pack: Pack, submissionsDir: string, outDir: str
             notes.push(`${path.basename(e.source)} could not be unpacked: ${err.message}`);
           }
         }
-        const graded = await gradeSubmission(pack, dir, { ...opts, seed, name: e.name, notes, profile: prof });
+        const graded = await gradeSubmission(pack, dir, { ...opts, seed, name: e.name, notes, profile: prof, signal: opts.signal });
         const key = keys[i];
         const plain = key ? { ...graded, cache: { key, hit: false } } : graded;
         const r = annotate.apply(plain);
@@ -259,6 +280,7 @@ export async function gradeBatch(pack: Pack, submissionsDir: string, outDir: str
         prof.submissions.graded++;
         opts.onResult?.(r, ++done, entries.length);
       } catch (err) {
+        if (opts.signal?.aborted) continue; // stopped, not failed: graded again by the next run
         // The grader's own failure (a full disk, a bug): the others go on, and with no result
         // written, the next run grades this one again.
         failed.add(i);
@@ -269,10 +291,11 @@ export async function gradeBatch(pack: Pack, submissionsDir: string, outDir: str
     }
   };
   try {
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.jobs, todo.length)) }, job));
+    if (!opts.signal?.aborted) await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.jobs, todo.length)) }, job));
   } finally {
     if (unpacked) fs.rmSync(unpacked, { recursive: true, force: true });
   }
+  if (opts.signal?.aborted && done < entries.length) throw interrupted(opts.signal, done, entries.length);
   return results.filter((r, i) => r && !failed.has(i));
 }
 

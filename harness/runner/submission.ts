@@ -14,7 +14,7 @@ import { type RunnerInfo, missingTags } from '../python/tags.ts';
 import { NO_PROFILE, type Timer } from '../results/profile.ts';
 import type { CheckResult, SubmissionResult } from '../results/types.ts';
 import { forbiddenIn } from '../spec/load.ts';
-import type { CheckSpec, Limits, NotebookSpec, Pack } from '../spec/types.ts';
+import { type CheckSpec, type Limits, type NotebookSpec, type Pack, gradedFiles } from '../spec/types.ts';
 import { creditedLimit } from '../worker/cpu-wait.ts';
 import type { Isolation } from '../worker/sandbox.ts';
 import { checkSeconds, describeIsolation, effectiveLimits, selectChecks, usesCuda, workerLimits } from './limits.ts';
@@ -47,6 +47,11 @@ export interface GradeOptions {
   onCheck?: (c: CheckResult) => void;
   /** Collects where the time goes (grade --profile). */
   profile?: Timer;
+  /**
+   * Stops grading when it aborts: the worker is killed, the workspace removed, and the call
+   * rejects with the signal's reason (no result: the submission is graded again next run).
+   */
+  signal?: AbortSignal;
 }
 
 export const CPU_RUNNER: RunnerInfo = { tags: ['cpu'], devices: [], source: 'detected', torch: null };
@@ -78,8 +83,10 @@ export async function gradeSubmission(pack: Pack, submissionDir: string, opts: G
   };
 
   const prof = opts.profile ?? NO_PROFILE;
-  const ws = prof.time('workspace', () => createWorkspace(submissionDir, opts.scratch, path.join(pack.dir, 'probes'), pack.spec.worker));
-  if (ws.skipped.length) result.errors.push(`not copied into the workspace: ${ws.skipped.join(', ')}`);
+  const ws = prof.time('workspace', () => createWorkspace(submissionDir, {
+    scratch: opts.scratch, probes: path.join(pack.dir, 'probes'), language: pack.spec.worker, files: gradedFiles(pack.spec),
+  }));
+  result.errors.push(...ws.problems);
   // Read once, before any of the student's code runs (see loadAnswers).
   const answers = checks.some((c) => c.kind === 'answer') ? loadAnswers(ws.submission, pack.spec.answers_file) : undefined;
   const slot = new WorkerSlot({
@@ -93,10 +100,13 @@ export async function gradeSubmission(pack: Pack, submissionDir: string, opts: G
     legacyNumpyNames: pack.spec.python.legacy_numpy_names,
     forbid: [...new Set(checks.flatMap((c) => forbiddenIn(pack.spec, c)))],
     ...(pack.spec.notebook ? { notebook: notebookOptions(pack.spec.notebook) } : {}),
+    signal: opts.signal,
   }, prof, pack.spec.notebook?.seconds);
   const run: SubmissionRun = { pack, seed: opts.seed, data: opts.data, ws, slot, prof, requests: 0 };
 
+  const stopped = () => opts.signal?.throwIfAborted();
   try {
+    stopped();
     // An executed notebook runs before the first check, so that its budget is its own and no
     // check's time limit.
     if (pack.spec.notebook?.execute && checks.some((c) => c.probe)) await slot.get();
@@ -113,6 +123,7 @@ export async function gradeSubmission(pack: Pack, submissionDir: string, opts: G
       const limit = checkSeconds(limits, check);
       const cases: GatheredCase[] = [];
       for (const c of check.cases) {
+        stopped(); // what an interrupted worker answered is not the student's verdict
         // Both limits are wall time plus what the workers waited for a CPU (worker/cpu-wait.ts).
         const submissionLeft = started + creditedLimit(limits.submission_seconds, slot.waited()) * 1000 - Date.now();
         const checkLeft = checkStarted + creditedLimit(limit, slot.waited() - waitedBefore) * 1000 - Date.now();
@@ -130,6 +141,7 @@ export async function gradeSubmission(pack: Pack, submissionDir: string, opts: G
           ? await judgeAnswerCase(check, c, answers!, opts.seed)
           : await runProbeCase(run, check, c, remaining));
       }
+      stopped();
       const checkResult = summarize(check, cases, (Date.now() - checkStarted) / 1000);
       result.checks.push(checkResult);
       opts.onCheck?.(checkResult);
@@ -141,7 +153,8 @@ export async function gradeSubmission(pack: Pack, submissionDir: string, opts: G
     prof.add('worker stop', (performance.now() - stopping) / 1000);
   }
   if (slot.problem) result.errors.push(slot.problem);
-  if (slot.notes.size) result.notes = [...slot.notes];
+  const notes = [...(ws.leftOut ? [ws.leftOut] : []), ...slot.notes];
+  if (notes.length) result.notes = notes;
   result.stdout = slot.stdout.filter(Boolean).join('\n');
   result.stderr = slot.stderr.filter(Boolean).join('\n');
   const { score, pending_score } = totals(result.checks);

@@ -180,6 +180,15 @@ export interface OctaveSpec {
   interpreters?: string[];
 }
 
+/**
+ * The files a hand-in is graded on (globs from the submission's root, picomatch syntax): copied
+ * into the workspace first and always, each within the graded-file cap. Everything else is
+ * copied only as far as the workspace's limits allow (see runner/workspace.ts).
+ */
+export interface SubmissionSpec {
+  files?: string[];
+}
+
 /** Which driver runs a pack's hand-ins. */
 export type Language = 'python' | 'octave';
 
@@ -214,6 +223,7 @@ export interface AssignmentSpec {
    * in any check: a use while a check runs fails it, an import alone is a note. Python packs only.
    */
   forbid?: string[];
+  submission?: SubmissionSpec;
   checks: CheckSpec[];
 }
 
@@ -248,3 +258,26 @@ export const DEFAULT_LIMITS: Limits = {
   processes: 64,
   file_bytes: 64 * 1024 ** 2,
 };
+
+/**
+ * What a hand-in is graded on when its pack names nothing: its code, notebooks, written answers
+ * and notes, in the language its worker runs. Data sets, virtual environments and whatever else
+ * a repository holds are not in it.
+ */
+export const DEFAULT_SUBMISSION_FILES: Record<Language, readonly string[]> = {
+  python: ['**/*.py', '**/*.ipynb', '**/*.yaml', '**/*.yml', '**/*.md'],
+  octave: ['**/*.m', '**/*.yaml', '**/*.yml', '**/*.md'],
+};
+
+/**
+ * The globs of the files a pack's hand-ins are graded on: the pack's `submission.files` (else the
+ * default of its language), and always the files the grader itself reads: the written answers
+ * and the notebook (whose patterns, like Python's fnmatch, match at any depth).
+ */
+export function gradedFiles(spec: AssignmentSpec): string[] {
+  const own = spec.submission?.files ?? DEFAULT_SUBMISSION_FILES[spec.worker ?? 'python'];
+  const nb = spec.notebook
+    ? [...(spec.notebook.files ?? ['*.ipynb']).flatMap((p) => (p.includes('/') ? [p] : [p, `**/${p}`])), `${spec.notebook.module}.py`]
+    : [];
+  return [...new Set([...own, spec.answers_file ?? 'answers.yaml', ...nb])];
+}

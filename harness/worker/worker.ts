@@ -59,6 +59,8 @@ export interface WorkerOptions {
   notebook?: { module: string; files: string[]; execute?: boolean; record?: number[] };
   /** Every module and function some check forbids: the driver guards them (dlgrade_forbid.py). */
   forbid?: string[];
+  /** Stops the worker and everything it started when it aborts (the grader was interrupted). */
+  signal?: AbortSignal;
 }
 
 /** What a run request may carry besides its array inputs. */
@@ -143,6 +145,7 @@ export class Worker {
 
   /** Starts the worker and waits for its hello (the interpreter is up; no student code ran yet). */
   static async start(opts: WorkerOptions, startSeconds = 60): Promise<Worker> {
+    opts.signal?.throwIfAborted();
     const w = new Worker(opts);
     await w.spawn(startSeconds);
     return w;
@@ -173,6 +176,11 @@ export class Worker {
       reject: false,
       cleanup: true,
     });
+    // Interrupted: killed like after a timeout, so that the request in flight (or the start)
+    // ends now and the caller's cleanup runs.
+    const stop = () => this.kill();
+    this.opts.signal?.addEventListener('abort', stop, { once: true });
+    this.proc.finally(() => this.opts.signal?.removeEventListener('abort', stop)).catch(() => {});
     const stdio = this.proc.stdio as unknown as (Readable | Writable)[];
     this.requests = stdio[3] as Writable;
     this.requests.on('error', () => {}); // a dead worker shows up as 'exit'

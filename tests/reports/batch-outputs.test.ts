@@ -77,6 +77,18 @@ describe('progress', () => {
     expect(zero[0]).toBe('\r[....................] 0/4 graded, 0 failed checks');
   });
 
+  it('counts on from the results a resumed batch kept, their failed checks included', () => {
+    const all = syntheticResult().checks.map((c) => c.id);
+    const kept = Array.from({ length: 12 }, (_, i) => student(`k${i}`, i === 0 ? all.filter((id) => id !== 'fc_forward') : all));
+    const { out, stream } = sink(true);
+    new Progress(stream, 40, kept).update(student('n', all));
+    expect(out[0]).toMatch(/ 12\/40 graded, 1 failed check$/);
+    expect(out[1]).toMatch(/ 13\/40 graded, 1 failed check$/);
+    const lines = sink(false);
+    new Progress(lines.stream, 40, kept).update(student('n', all));
+    expect(lines.out).toEqual([expect.stringMatching(/^\[13\/40\] n /)]);
+  });
+
   it('writes a line per submission elsewhere', () => {
     const { out, stream } = sink(false);
     const p = new Progress(stream, 12);
