@@ -51,6 +51,11 @@ export interface SampleStudent {
   edits?: Edit[];
   /** Symbolic links to make in the folder (path inside it, target as written). */
   links?: { path: string; target: string }[];
+  /**
+   * What real repositories carry beside the homework: `files` small files under a folder, or one
+   * file of `bytes` (sparse: it takes no disk). Folders only, not zips.
+   */
+  clutter?: { path: string; files?: number; bytes?: number }[];
   /** Handed in as <name>.zip instead of a folder: optionally under one top folder, with raw entries added. */
   zip?: { folder?: string; entries?: ZipEntry[]; truncate?: number };
   /**
@@ -116,6 +121,7 @@ export function materializeClassFile(file: string, dir: string, pack?: string): 
       fs.mkdirSync(path.dirname(at), { recursive: true });
       fs.symlinkSync(l.target, at);
     }
+    for (const c of s.clutter ?? []) addClutter(folder, c);
     if (s.zip) {
       const bytes = zipFolder(folder, s.zip.folder, s.zip.entries ?? []);
       fs.writeFileSync(path.join(dir, `${s.name}.zip`), s.zip.truncate === undefined ? bytes : bytes.subarray(0, s.zip.truncate));
@@ -123,6 +129,22 @@ export function materializeClassFile(file: string, dir: string, pack?: string): 
     }
   }
   return dir;
+}
+
+function addClutter(folder: string, c: { path: string; files?: number; bytes?: number }) {
+  const at = path.join(folder, c.path);
+  if (c.files) {
+    fs.mkdirSync(at, { recursive: true });
+    // Hard links of one file: as many entries to walk, at the cost of one file's data.
+    const first = path.join(at, 'f00000.txt');
+    fs.writeFileSync(first, 'not homework\n');
+    for (let i = 1; i < c.files; i++) fs.linkSync(first, path.join(at, `f${String(i).padStart(5, '0')}.txt`));
+  }
+  if (c.bytes) {
+    fs.mkdirSync(path.dirname(at), { recursive: true });
+    fs.closeSync(fs.openSync(at, 'w'));
+    fs.truncateSync(at, c.bytes);
+  }
 }
 
 const SYMLINK_ATTRS = (0o120777 << 16) >>> 0;

@@ -19,6 +19,7 @@ import { writeNpy, writeNpyBytes } from '../tensor/npy.ts';
 import { forbiddenIn } from '../spec/load.ts';
 import { forbiddenMessage, forbiddenNoteLines } from '../worker/forbid.ts';
 import { readOutputs } from '../worker/outputs.ts';
+import { type StretchedLimit, type TimeLimit, limitSeconds, remainingLimit } from '../worker/cpu-wait.ts';
 import type { Worker } from '../worker/worker.ts';
 import { profileRun } from './timing.ts';
 import type { Workspace } from './workspace.ts';
@@ -37,7 +38,8 @@ export interface SubmissionRun {
   requests: number;
 }
 
-export async function runProbeCase(run: SubmissionRun, check: CheckSpec, c: CaseSpec, timeoutSeconds: number): Promise<GatheredCase> {
+export async function runProbeCase(run: SubmissionRun, check: CheckSpec, c: CaseSpec, limit: TimeLimit): Promise<GatheredCase> {
+  const timeoutSeconds = limitSeconds(limit);
   const t0 = Date.now();
   const seconds = () => (Date.now() - t0) / 1000;
   const { pack, ws, prof } = run;
@@ -68,7 +70,7 @@ export async function runProbeCase(run: SubmissionRun, check: CheckSpec, c: Case
   const text = textInputs(c);
   if (check.parity) {
     // Device start-up (a CUDA context, cuDNN) before the timed run, so it is not counted.
-    const warm = await w.run(probe, files, `${outDir}-warm`, Math.max(0.1, timeoutSeconds - seconds()), { text, entry: 'warm_up' });
+    const warm = await w.run(probe, files, `${outDir}-warm`, remainingLimit(limit, seconds()), { text, entry: 'warm_up' });
     if (warm.status !== 'ok') {
       const why = warm.status === 'error' ? warm.error.message : warm.status === 'died' ? warm.message : 'it ran out of time';
       return caseResult(c, warm.status === 'timeout' ? 'timeout' : 'error', `warming up the device failed: ${why}`, seconds());
@@ -77,7 +79,7 @@ export async function runProbeCase(run: SubmissionRun, check: CheckSpec, c: Case
   // The limit is wall time, starting a fresh worker included: a check never runs past it.
   const sent = performance.now();
   const forbid = forbiddenIn(pack.spec, check);
-  const outcome = await w.run(probe, files, outDir, Math.max(0.1, timeoutSeconds - seconds()), { text, forbid });
+  const outcome = await w.run(probe, files, outDir, remainingLimit(limit, seconds()), { text, forbid });
   profileRun(prof, outcome, (performance.now() - sent) / 1000);
   if (outcome.status === 'ok' || outcome.status === 'error') {
     for (const n of forbiddenNoteLines(outcome.forbiddenNotes)) run.slot.notes.add(n);
@@ -114,7 +116,7 @@ export async function runProbeCase(run: SubmissionRun, check: CheckSpec, c: Case
   const steps = prof.time('reference', () => stepsOrNone(memo));
   const result = prof.time('comparison', () => judged(check, c, inputs, got, took, steps));
   if (result.status === 'failed' && check.selfcheck && w.alive) {
-    const note = await prof.timeAsync('self-check', () => selfCheck(check, inputs, inDir, probe, files, got, result, w, Math.max(1, timeoutSeconds - seconds())));
+    const note = await prof.timeAsync('self-check', () => selfCheck(check, inputs, inDir, probe, files, got, result, w, atLeastOneSecond(remainingLimit(limit, seconds()))));
     if (note) result.message += ` — ${note}`;
   }
   return result;
@@ -154,7 +156,7 @@ function stepsOrNone(memo: CaseValues): readonly (Values | undefined)[] | undefi
 
 async function selfCheck(
   check: CheckSpec, inputs: Values, inDir: string, probe: string,
-  files: Record<string, string>, got: Values, failed: CaseResult, w: Worker, timeoutSeconds: number,
+  files: Record<string, string>, got: Values, failed: CaseResult, w: Worker, timeoutSeconds: TimeLimit,
 ): Promise<string | undefined> {
   const spec = check.selfcheck!;
   const points = selfCheckPoints(spec, inputs, got, failed);
@@ -167,4 +169,9 @@ async function selfCheck(
   const outcome = await w.selfCheck(probe, files, directions, spec.output, spec.dout, 1e-6, timeoutSeconds);
   if (outcome.status !== 'ok') return undefined; // a diagnostic must never cost the student more
   return selfCheckNote(spec, points, outcome.values, got);
+}
+
+/** A self-check explains a failure already found: it gets a second even when the check's time is nearly gone. */
+function atLeastOneSecond(l: StretchedLimit): StretchedLimit {
+  return { seconds: Math.max(1, l.seconds), most: Math.max(1, l.most) };
 }

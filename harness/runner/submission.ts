@@ -15,7 +15,7 @@ import { NO_PROFILE, type Timer } from '../results/profile.ts';
 import type { CheckResult, SubmissionResult } from '../results/types.ts';
 import { forbiddenIn } from '../spec/load.ts';
 import { type CheckSpec, type Limits, type NotebookSpec, type Pack, gradedFiles } from '../spec/types.ts';
-import { creditedLimit } from '../worker/cpu-wait.ts';
+import { MAX_WALL_FACTOR, creditedLimit } from '../worker/cpu-wait.ts';
 import type { Isolation } from '../worker/sandbox.ts';
 import { checkSeconds, describeIsolation, effectiveLimits, selectChecks, usesCuda, workerLimits } from './limits.ts';
 import { type SubmissionRun, runProbeCase } from './probe-case.ts';
@@ -128,6 +128,8 @@ export async function gradeSubmission(pack: Pack, submissionDir: string, opts: G
         const submissionLeft = started + creditedLimit(limits.submission_seconds, slot.waited()) * 1000 - Date.now();
         const checkLeft = checkStarted + creditedLimit(limit, slot.waited() - waitedBefore) * 1000 - Date.now();
         const remaining = Math.min(submissionLeft, checkLeft) / 1000;
+        // However the waits fall, neither stretches past MAX_WALL_FACTOR times itself.
+        const most = Math.min(started + MAX_WALL_FACTOR * limits.submission_seconds * 1000, checkStarted + MAX_WALL_FACTOR * limit * 1000) - Date.now();
         if (remaining <= 0) {
           const why = submissionLeft <= 0 ? `the submission's time limit (${limits.submission_seconds} s) was reached` : `the check's time limit (${limit} s) was reached`;
           cases.push(caseResult(c, 'timeout', `not run: ${why}`));
@@ -139,7 +141,7 @@ export async function gradeSubmission(pack: Pack, submissionDir: string, opts: G
         }
         cases.push(check.kind === 'answer'
           ? await judgeAnswerCase(check, c, answers!, opts.seed)
-          : await runProbeCase(run, check, c, remaining));
+          : await runProbeCase(run, check, c, { seconds: remaining, most: Math.max(remaining, most / 1000) }));
       }
       stopped();
       const checkResult = summarize(check, cases, (Date.now() - checkStarted) / 1000);

@@ -78,7 +78,28 @@ function taskFiles(root: number): string[] {
   return files;
 }
 
+/**
+ * A request's time limit: `seconds`, stretched by waits for the CPU to at most `most` (by default
+ * MAX_WALL_FACTOR times itself; less where the check's or the submission's own stretch ends sooner).
+ */
+export type TimeLimit = number | StretchedLimit;
+export interface StretchedLimit {
+  seconds: number;
+  most: number;
+}
+
 /** The wall seconds a limit allows once `waited` seconds of waiting for the CPU are credited. */
-export function creditedLimit(limitSeconds: number, waited: number): number {
-  return limitSeconds + Math.min(Math.max(0, waited), (MAX_WALL_FACTOR - 1) * limitSeconds);
+export function creditedLimit(limit: TimeLimit, waited: number): number {
+  const seconds = typeof limit === 'number' ? limit : limit.seconds;
+  const most = typeof limit === 'number' ? MAX_WALL_FACTOR * limit : Math.max(seconds, limit.most);
+  return Math.min(most, seconds + Math.max(0, waited));
+}
+
+/** The limit's own seconds, unstretched. */
+export const limitSeconds = (limit: TimeLimit): number => (typeof limit === 'number' ? limit : limit.seconds);
+
+/** What is left of a limit `elapsed` seconds into it (never quite nothing: a request needs a moment). */
+export function remainingLimit(limit: TimeLimit, elapsed: number): StretchedLimit {
+  const most = typeof limit === 'number' ? MAX_WALL_FACTOR * limit : limit.most;
+  return { seconds: Math.max(0.1, limitSeconds(limit) - elapsed), most: Math.max(0.1, most - elapsed) };
 }

@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { Readable, Writable } from 'node:stream';
 import { OCTAVE_FLAGS } from './octave-flags.ts';
-import { WaitMeter, creditedLimit, graderWaitSeconds } from './cpu-wait.ts';
+import { type TimeLimit, WaitMeter, creditedLimit, graderWaitSeconds, limitSeconds } from './cpu-wait.ts';
 import type { ResultPromise } from 'execa';
 import type { Language } from '../spec/types.ts';
 import { type WorkerLimits, formatBytes, limitArgs } from './limits.ts';
@@ -342,7 +342,7 @@ export class Worker {
    * files (under its inputs folder). The outputs land in `outdir`, a new folder directly under
    * the outputs folder that this creates; the caller reads them from there.
    */
-  run(probe: string, inputs: Record<string, string>, outdir: string, timeoutSeconds: number, extra: RunExtras = {}): Promise<RunOutcome> {
+  run(probe: string, inputs: Record<string, string>, outdir: string, timeoutSeconds: TimeLimit, extra: RunExtras = {}): Promise<RunOutcome> {
     if (!this.alive) return Promise.resolve({ status: 'died', message: `the worker process ${this.exited}`, seconds: 0 });
     if (this.pending) throw new Error('worker: one request at a time');
     if (path.dirname(outdir) !== this.opts.layout.outputs) throw new Error(`worker: ${outdir} is not a folder directly under ${this.opts.layout.outputs}`);
@@ -372,7 +372,7 @@ export class Worker {
    */
   selfCheck(
     probe: string, inputs: Record<string, string>, directions: Record<string, string>,
-    output: string, dout: string, h: number, timeoutSeconds: number,
+    output: string, dout: string, h: number, timeoutSeconds: TimeLimit,
   ): Promise<RunOutcome> {
     if (!this.alive) return Promise.resolve({ status: 'died', message: `the worker process ${this.exited}`, seconds: 0 });
     for (const f of Object.values(directions)) fs.chmodSync(f, 0o644);
@@ -386,7 +386,7 @@ export class Worker {
     return this.request({ type: 'execute' }, timeoutSeconds);
   }
 
-  private request(body: DistributiveOmit<Exclude<Request, { type: 'exit' }>, 'id' | 'nonce'>, timeoutSeconds: number): Promise<RunOutcome> {
+  private request(body: DistributiveOmit<Exclude<Request, { type: 'exit' }>, 'id' | 'nonce'>, timeoutSeconds: TimeLimit): Promise<RunOutcome> {
     if (this.pending) throw new Error('worker: one request at a time');
     const id = this.nextId++;
     const nonce = randomBytes(12).toString('hex');
@@ -412,7 +412,7 @@ export class Worker {
         this.kill();
         resolve({ status: 'timeout', seconds: (Date.now() - started) / 1000, waited, ...(progress ? { progress } : {}) });
       };
-      timer = setTimeout(expire, timeoutSeconds * 1000);
+      timer = setTimeout(expire, limitSeconds(timeoutSeconds) * 1000);
       this.pending = {
         id, nonce, started,
         resolve: (o) => {

@@ -4,7 +4,8 @@
  * runs past its limit by more than a second, the batch itself never fails, and nothing the
  * students started is left running. Once in the sandbox (what CI runs: scripts/setup.sh installs
  * bubblewrap) and once with --no-sandbox, where only the verdicts that do not rest on isolation
- * must hold and the test reports which protections are missing.
+ * must hold and the test reports which protections are missing. Both run beside a CPU hog on
+ * every core.
  */
 import fs from 'node:fs';
 import net from 'node:net';
@@ -20,6 +21,7 @@ import { REPO_ROOT, loadPack } from '../../harness/spec/load.ts';
 import { creditedLimit } from '../../harness/worker/cpu-wait.ts';
 import { formatBytes } from '../../harness/worker/limits.ts';
 import { findBubblewrap, resolveIsolation, runningAsRoot, workerUidRange } from '../../harness/worker/sandbox.ts';
+import { startCpuHog } from '../helpers/cpu-hog.ts';
 import { expectValidResult } from '../helpers/grade.ts';
 import { gradebookCsv } from '../../reports/gradebook.ts';
 
@@ -104,6 +106,8 @@ async function gradeCorpus(sandbox: boolean): Promise<Run> {
   const python = await resolvePython(pack.spec.python);
   const isolation = await resolveIsolation({ sandbox, python: python.executable, hide: [root] });
   const started = Date.now();
+  // Graded beside a CPU hog on every core: a verdict must not depend on what else runs.
+  const hog = startCpuHog();
   try {
     const results = await gradeBatch(pack, classDir, out, { seed: 'corpus', python, isolation, jobs: 2, only: doc.only, limits: doc.limits, scratch });
     return {
@@ -111,6 +115,7 @@ async function gradeCorpus(sandbox: boolean): Promise<Run> {
       canary: fs.readFileSync(CANARY, 'utf8'), left: await noLeftovers(),
     };
   } finally {
+    hog.stop();
     server.close();
     fs.rmSync(CANARY, { force: true });
   }
