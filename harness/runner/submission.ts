@@ -16,6 +16,7 @@ import type { CheckResult, SubmissionResult } from '../results/types.ts';
 import type { CheckSpec, Limits, NotebookSpec, Pack } from '../spec/types.ts';
 import type { Isolation } from '../worker/sandbox.ts';
 import { checkSeconds, describeIsolation, effectiveLimits, selectChecks, usesCuda, workerLimits } from './limits.ts';
+import { callProbes } from './call-probe.ts';
 import { type SubmissionRun, runProbeCase } from './probe-case.ts';
 import { GRADER_VERSION } from './version.ts';
 import { WorkerSlot } from './worker-slot.ts';
@@ -77,7 +78,7 @@ export async function gradeSubmission(pack: Pack, submissionDir: string, opts: G
   };
 
   const prof = opts.profile ?? NO_PROFILE;
-  const ws = prof.time('workspace', () => createWorkspace(submissionDir, opts.scratch, path.join(pack.dir, 'probes'), pack.spec.worker));
+  const ws = prof.time('workspace', () => createWorkspace(submissionDir, opts.scratch, path.join(pack.dir, 'probes'), pack.spec.worker, callProbes(pack)));
   if (ws.skipped.length) result.errors.push(`not copied into the workspace: ${ws.skipped.join(', ')}`);
   // Read once, before any of the student's code runs (see loadAnswers).
   const answers = checks.some((c) => c.kind === 'answer') ? loadAnswers(ws.submission, pack.spec.answers_file) : undefined;
@@ -97,7 +98,7 @@ export async function gradeSubmission(pack: Pack, submissionDir: string, opts: G
   try {
     // An executed notebook runs before the first check, so that its budget is its own and no
     // check's time limit.
-    if (pack.spec.notebook?.execute && checks.some((c) => c.probe)) await slot.get();
+    if (pack.spec.notebook?.execute && checks.some((c) => c.probe || c.call)) await slot.get();
     for (const check of checks) {
       const lacking = missingTags(check.requires, runner);
       if (lacking.length) {

@@ -25,7 +25,8 @@ export const IGNORED = new Set(['.git', 'node_modules', '__pycache__', '.ipynb_c
 const MAX_FILES = 20_000;
 export const MAX_BYTES = 256 * 1024 * 1024;
 
-export function createWorkspace(submissionDir: string, parent: string | undefined, probesDir: string, language: Language = 'python'): Workspace {
+/** `generated`: probe files compiled from the spec (call checks), by their path under probes/. */
+export function createWorkspace(submissionDir: string, parent: string | undefined, probesDir: string, language: Language = 'python', generated: Record<string, string> = {}): Workspace {
   if (parent) fs.mkdirSync(parent, { recursive: true });
   const root = scratchDir(parent);
   // What only the grader writes (each case's inputs, the driver and probes) goes to memory when
@@ -51,7 +52,13 @@ export function createWorkspace(submissionDir: string, parent: string | undefine
     if (fs.statSync(f).isDirectory()) copyTree(f, to, '', [], { files: 0, bytes: 0 });
     else fs.copyFileSync(f, to);
   }
-  copyTree(probesDir, path.join(layout.grader, 'probes'), '', [], { files: 0, bytes: 0 });
+  // A pack whose checks all use call steps may have no probes folder.
+  if (fs.existsSync(probesDir)) copyTree(probesDir, path.join(layout.grader, 'probes'), '', [], { files: 0, bytes: 0 });
+  for (const [rel, source] of Object.entries(generated)) {
+    const to = path.join(layout.grader, 'probes', rel);
+    fs.mkdirSync(path.dirname(to), { recursive: true });
+    fs.writeFileSync(to, source);
+  }
   makeReadable(layout.grader);
   const dispose = () => {
     fs.rmSync(root, { recursive: true, force: true });
