@@ -51,9 +51,19 @@ describe('call syntax', () => {
 });
 
 describe('call probes graded', () => {
-  it('the solution gets full marks', async () => {
+  it('the solution passes every check but the two shapes no setting accepts', async () => {
     const r = await grade(PACK, path.join(PACK, 'solution'));
-    expect(r.checks.map((c) => [c.id, c.status])).toEqual([['scale', 'passed'], ['counter', 'passed'], ['fill', 'passed']]);
+    expect(r.checks.map((c) => [c.id, c.status])).toEqual([
+      ['scale', 'passed'], ['counter', 'passed'], ['fill', 'passed'], ['dtypes', 'passed'],
+      ['broadcast_on', 'passed'], ['broadcast_off', 'failed'], ['column_for_row', 'failed'],
+    ]);
+    const msg = (id: string) => r.checks.find((c) => c.id === id)!.cases[0].message;
+    // The dtype policy (docs/packs.md): read exactly, compared in float64, the dtype itself never.
+    expect(msg('dtypes')).toBe('as_int: rel_error 0 <= 0; as_f32: rel_error 0 <= 0; as_f16: rel_error 0 <= 0; as_bool: rel_error 0 <= 0; third_f32: rel_error 1.49e-8 <= 1.00e-6');
+    expect(msg('broadcast_on')).toBe('sums: rel_error 0 <= 1.00e-12 (shape (1, 2), compared as (2,): broadcast)');
+    // What a student reads: no word of spec settings.
+    expect(msg('broadcast_off')).toBe('sums: shape (1, 2), expected (2,) (it differs only in a leading axis of length 1: a keepdims=True, or a missing reshape?)');
+    expect(msg('column_for_row')).toBe('col: shape (2, 1), expected (2,) (a column where a row is expected, or the other way round?)');
   }, 60_000);
 
   it('a broken hand-in is told which call failed, at its own line', async () => {
@@ -63,5 +73,8 @@ describe('call probes graded', () => {
     expect(r.checks[0].cases[0].traceback ?? msg('scale')).toMatch(/mod\.py", line 9/);
     expect(msg('counter')).toMatch(/total: the code returned None \(is this part still a TODO\?\)/);
     expect(msg('fill')).toMatch(/param has no entry 'seen'.*did they set param\['seen'\]/);
+    expect(msg('dtypes')).toBe('as_int: returned a ndarray that is not a numeric array (numpy dtype complex128)');
+    // Under broadcast the values are still compared: a wrong sum fails, and says the shape.
+    expect(msg('broadcast_on')).toMatch(/^sums: worst rel_error .* \(shape \(1, 2\), compared as \(2,\): broadcast\)$/);
   }, 60_000);
 });
