@@ -10,6 +10,7 @@ import path from 'node:path';
 import { type Graded, type OutputCalibration, calibrate } from '../results/calibration.ts';
 import type { SubmissionResult } from '../results/types.ts';
 import { loadMutants } from '../spec/mutants.ts';
+import { MarkerError, starterDrift } from '../spec/starter.ts';
 import type { Pack } from '../spec/types.ts';
 import { type CalibrationRun, gradeForCalibration } from './calibrate.ts';
 import { gradeSubmission } from './submission.ts';
@@ -42,6 +43,12 @@ const pending = (r: SubmissionResult, id: string) => r.checks.find((c) => c.id =
 
 export async function provePack(pack: Pack, run: Omit<CalibrationRun, 'submissions'>): Promise<PackProof> {
   const problems: string[] = [];
+  try {
+    for (const f of starterDrift(pack.dir)) problems.push(`${f} is not what solution/'s BEGIN/END SOLUTION markers give (run: dlgrade pack starter ${pack.dir})`);
+  } catch (e) {
+    if (!(e instanceof MarkerError)) throw e;
+    problems.push(`solution markers: ${e.message}`);
+  }
   const grading = { ...run.grading, seed: run.seeds[0] };
   const solution = await gradeSubmission(pack, path.join(pack.dir, 'solution'), { ...grading, name: 'solution' });
   for (const c of solution.checks) {
