@@ -202,7 +202,7 @@ function explain(e: ErrorObject): string {
   const p = e.params as Record<string, unknown>;
   switch (e.keyword) {
     case 'additionalProperties': return `unknown field "${p.additionalProperty}"`;
-    case 'required': return `missing required field "${p.missingProperty}"`;
+    case 'required': return `missing required field "${p.missingProperty}"${p.missingProperty === 'probe' || p.missingProperty === 'call' ? ' (a check runs a probe file or call: steps)' : ''}`;
     case 'enum': return `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
     case 'type': return `must be ${p.type}`;
     case 'pattern': return `"${String(e.data)}" does not match ${p.pattern}`;

@@ -68,6 +68,7 @@ export class ReferenceProcess {
   private next = 0;
   private readonly scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'dlgrade-reference-'));
   dead = false;
+  private closed = false;
   /** Calls answered, for the figures in bench/python-reference.ts. */
   calls = 0;
 
@@ -79,7 +80,11 @@ export class ReferenceProcess {
     this.worker = new Worker(THREAD, { eval: true, workerData: { python, script: REFERENCE_WORKER, folder, flag, port: port2 }, transferList: [port2] });
     this.worker.unref();
     this.port.unref();
-    process.once('exit', () => this.close());
+    live.add(this);
+    if (live.size === 1 && !exitHook) {
+      exitHook = true;
+      process.once('exit', () => closeReferenceProcesses());
+    }
   }
 
   /** Calls module.func(*args, **kwargs) in the process and reads back the named outputs. */
@@ -100,7 +105,7 @@ export class ReferenceProcess {
       };
       const reply = this.send(req);
       if (!reply.ok) {
-        if (reply.dead) this.dead = true;
+        if (reply.dead) this.close();
         throw new ReferenceError(`${module}.${func}: ${reply.error}${reply.traceback ? `\n${reply.traceback}` : ''}`);
       }
       this.calls++;
@@ -132,7 +137,9 @@ export class ReferenceProcess {
   }
 
   close() {
-    if (this.dead) return;
+    live.delete(this);
+    if (this.closed) return;
+    this.closed = true;
     this.dead = true;
     const pid = Atomics.load(this.state, 1);
     if (pid) {
@@ -149,6 +156,9 @@ export class ReferenceProcess {
 
 /** One process per interpreter and folder, for the life of the grader (a grading run). */
 const running = new Map<string, ReferenceProcess>();
+/** Every process not yet closed, which the grader's exit stops. */
+const live = new Set<ReferenceProcess>();
+let exitHook = false;
 
 export function referenceProcess(python: string, folder: string): ReferenceProcess {
   const key = `${python}\0${folder}`;
@@ -159,6 +169,6 @@ export function referenceProcess(python: string, folder: string): ReferenceProce
 
 /** Stops every reference process (tests; the grader's exit does it too). */
 export function closeReferenceProcesses() {
-  for (const p of running.values()) p.close();
+  for (const p of [...live]) p.close();
   running.clear();
 }
