@@ -30,9 +30,10 @@ export const CALL_SECONDS = Number(process.env.DLGRADE_REFERENCE_SECONDS ?? 120)
 const THREAD = String.raw`
 const { workerData } = require('node:worker_threads');
 const { spawn } = require('node:child_process');
-const { python, script, folder, flag, port } = workerData;
+const { python, script, folder, scratch, flag, port } = workerData;
 const state = new Int32Array(flag);
-const child = spawn(python, ['-u', script, folder], { cwd: folder, stdio: ['pipe', 'pipe', 'pipe'] });
+// -B: no __pycache__ written into the pack's reference/ folder; what else it writes goes to scratch.
+const child = spawn(python, ['-B', '-u', script, folder], { cwd: scratch, stdio: ['pipe', 'pipe', 'pipe'] });
 Atomics.store(state, 1, child.pid || 0);
 let buffer = '', stderr = '', gone = null;
 const done = (reply) => { port.postMessage(reply); Atomics.store(state, 0, 1); Atomics.notify(state, 0); };
@@ -77,7 +78,7 @@ export class ReferenceProcess {
     this.state = new Int32Array(flag);
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
-    this.worker = new Worker(THREAD, { eval: true, workerData: { python, script: REFERENCE_WORKER, folder, flag, port: port2 }, transferList: [port2] });
+    this.worker = new Worker(THREAD, { eval: true, workerData: { python, script: REFERENCE_WORKER, folder, scratch: this.scratch, flag, port: port2 }, transferList: [port2] });
     this.worker.unref();
     this.port.unref();
     live.add(this);
