@@ -101,13 +101,13 @@ export function compareOutput(
     const differs = got.shape.length === primary.shape.length ? got.shape.map((n, i) => i).filter((i) => got.shape[i] !== primary.shape[i]) : [];
     const borrowed = differs.length === 1 ? primary.shape.findIndex((n, j) => j !== differs[0] && n === got.shape[differs[0]]) : -1;
     if (named) hint = ` — ${named.say}`;
-    else if (sameAfterBroadcast(got.shape, primary.shape)) hint = ' (it differs only in a leading axis of length 1: a keepdims=True, or a missing reshape?)';
-    else if (onlyUnitAxesDiffer(got.shape, primary.shape)) hint = ' (a column where a row is expected, or the other way round?)';
     else if (got.shape.includes(0) && !primary.shape.includes(0)) hint = ' (an axis of length 0: an empty slice, such as x[:, p:-p] when p = 0?)';
     else if (borrowed >= 0) hint = ` (axis ${differs[0]} has the length of axis ${borrowed}: a size computed from the wrong dimension, such as the width from the height?)`;
     else if (got.data.length === primary.data.length) {
       hint = got.shape.length === 2 && primary.shape.length === 2 && got.shape[0] === primary.shape[1] && got.shape[1] === primary.shape[0]
         ? ' (transposed?)'
+        : sameAfterBroadcast(got.shape, primary.shape) ? ' (it differs only in a leading axis of length 1: a keepdims=True, or a missing reshape?)'
+        : onlyUnitAxesDiffer(got.shape, primary.shape) ? ' (a column where a row is expected, or the other way round?)'
         : ' (same number of elements: reshaped or an axis lost?)';
     } else if (got.shape.length !== primary.shape.length) {
       hint = ` (${got.shape.length}-D instead of ${primary.shape.length}-D)`;

@@ -107,3 +107,8 @@ describe('broadcast: true', () => {
     expect(c.message).not.toMatch(/broadcast/);
   });
 });
+
+it('a (1, n) for an (n, 1) is still said to be transposed, whatever broadcast says', () => {
+  const c = compareOutput('g', tensor([1, 2], [1, 2]), [tensor([2, 1], [1, 2])], { output: 'g', rel_error: 1e-8, broadcast: true });
+  expect(c.message).toBe('g: shape (1, 2), expected (2, 1) (transposed?)');
+});
