@@ -58,6 +58,16 @@ export function measure(got: Tensor, expected: Tensor, metric: Metric, absBar = 
   return { value, worst };
 }
 
+/** Whether two shapes broadcast to each other without either growing: equal once leading 1s are dropped. */
+export function sameAfterBroadcast(a: readonly number[], b: readonly number[]): boolean {
+  const strip = (s: readonly number[]) => s.slice(Math.max(0, s.findIndex((n) => n !== 1) === -1 ? s.length : s.findIndex((n) => n !== 1)));
+  return strip(a).join() === strip(b).join();
+}
+
+/** Whether two shapes are the same once all their axes of length 1 are dropped. */
+export const onlyUnitAxesDiffer = (a: readonly number[], b: readonly number[]): boolean =>
+  a.filter((n) => n !== 1).join() === b.filter((n) => n !== 1).join();
+
 const shapeStr = (s: number[]) => `(${s.join(', ')}${s.length === 1 ? ',' : ''})`;
 
 /**
@@ -76,6 +86,15 @@ export function compareOutput(
   const base = { output: label, metric, bar };
   if (!got) return { ...base, value: null, passed: false, message: `${label}: ${spec.missing ?? 'nothing was returned'}` };
   const primary = expected[0];
+  // Shapes that broadcast to each other without growing ((1, D) and (D,), (1,) and a scalar)
+  // hold the same values in the same order: under `broadcast: true` they are compared as the
+  // course's own rel_error would, and the message says the shape differed. (N, 1) against (N,)
+  // broadcasts to (N, N): that is never accepted.
+  let shapeNote = '';
+  if (spec.broadcast && got.shape.join() !== primary.shape.join() && sameAfterBroadcast(got.shape, primary.shape)) {
+    shapeNote = ` (shape ${shapeStr(got.shape)}, compared as ${shapeStr(primary.shape)}: broadcast)`;
+    got = { ...got, shape: [...primary.shape] };
+  }
   if (got.shape.join() !== primary.shape.join()) {
     let hint = '';
     const named = mistakes.find((m) => m.value.shape.join() === got.shape.join() && measure(got, m.value, metric, absBar).value <= Math.max(bar, 1e-6));
@@ -87,6 +106,8 @@ export function compareOutput(
     else if (got.data.length === primary.data.length) {
       hint = got.shape.length === 2 && primary.shape.length === 2 && got.shape[0] === primary.shape[1] && got.shape[1] === primary.shape[0]
         ? ' (transposed?)'
+        : sameAfterBroadcast(got.shape, primary.shape) ? ' (it differs only in a leading axis of length 1: a keepdims=True, or a missing reshape?)'
+        : onlyUnitAxesDiffer(got.shape, primary.shape) ? ' (a column where a row is expected, or the other way round?)'
         : ' (same number of elements: reshaped or an axis lost?)';
     } else if (got.shape.length !== primary.shape.length) {
       hint = ` (${got.shape.length}-D instead of ${primary.shape.length}-D)`;
@@ -97,7 +118,7 @@ export function compareOutput(
     const m = measure(got, alt, metric, absBar);
     if (m.value <= bar) {
       const which = alt === primary ? '' : ' (an accepted alternative)';
-      return { ...base, value: m.value, passed: true, worst: m.worst, message: `${label}: ${metric} ${fmt(m.value)} <= ${fmt(bar)}${which}` };
+      return { ...base, value: m.value, passed: true, worst: m.worst, message: `${label}: ${metric} ${fmt(m.value)} <= ${fmt(bar)}${which}${shapeNote}` };
     }
   }
   const m = measure(got, primary, metric, absBar);
@@ -108,7 +129,7 @@ export function compareOutput(
     : metric === 'scaled_error' ? `worst |diff| ${fmt(m.value)} of the largest |expected| (${fmt(scaleOf(primary))})${where}`
     : `worst ${metric === 'rel_or_abs' ? 'rel_error' : metric} ${fmt(m.value)}${where}`;
   const bars = metric === 'rel_or_abs' ? `bar ${fmt(bar)}, or |diff| <= ${fmt(absBar ?? 0)}` : `bar ${fmt(bar)}`;
-  let message = `${label}: ${what}, expected ${fmt(m.worst.expected)}, got ${fmt(m.worst.got)} (${bars})`;
+  let message = `${label}: ${what}, expected ${fmt(m.worst.expected)}, got ${fmt(m.worst.got)} (${bars})${shapeNote}`;
   const diagnosis = diagnose(got, primary, mistakes, metric, bar, absBar);
   if (diagnosis) message += ` — ${diagnosis}`;
   if (spec.say) message += ` — ${spec.say}`;

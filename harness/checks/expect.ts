@@ -2,7 +2,7 @@
  * Runs a check's `expect` steps: reference ops over the case's values. The case's values are its
  * inputs, what the student returned (as got.<name>), and each step's outputs.
  */
-import { findOp } from '../../reference/registry.ts';
+import { stepOp } from '../../reference/registry.ts';
 import type { StepSpec } from '../spec/types.ts';
 import { type Tensor, scalar } from '../tensor/tensor.ts';
 
@@ -23,7 +23,7 @@ export function runSteps(steps: StepSpec[], values: Values, precomputed?: readon
 
 /** One step's outputs, under the names the step gives them. */
 function runStep(step: StepSpec, env: Values): Values {
-  const op = findOp(step.op)!;
+  const op = stepOp(step)!;
   const args: Values = {};
   for (const name of op.inputs) {
     const source = step.in?.[name] ?? name;
@@ -54,7 +54,7 @@ function runStep(step: StepSpec, env: Values): Values {
 export function stepsReadingOutputs(steps: StepSpec[]): boolean[] {
   const missing = new Set<string>();
   return steps.map((step) => {
-    const op = findOp(step.op)!;
+    const op = stepOp(step)!;
     const reads = op.inputs.some((name) => {
       const s = step.in?.[name] ?? name;
       return typeof s === 'string' && (s.startsWith('got.') || missing.has(s));

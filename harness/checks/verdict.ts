@@ -3,7 +3,7 @@
  * submission's totals. Everything a result says about passing or failing is decided here, in the
  * grader's process, from what judge.ts measured.
  */
-import { findOp } from '../../reference/registry.ts';
+import { stepOp } from '../../reference/registry.ts';
 import type { CaseResult, CheckResult, Comparison, Curve, Late, Status, SubmissionResult } from '../results/types.ts';
 import type { CaseSpec, CheckSpec, PropertySpec } from '../spec/types.ts';
 import type { Tensor } from '../tensor/tensor.ts';
@@ -50,7 +50,7 @@ export function judged(
 /** Whether any reference step or property of the check reads a value of this name. */
 export function readsValue(check: CheckSpec, name: string): boolean {
   // An op's input reads the value of its own name unless the step maps it to another.
-  const steps = (check.expect ?? []).some((s) => (findOp(s.op)?.inputs ?? []).some((i) => (s.in?.[i] ?? i) === name));
+  const steps = (check.expect ?? []).some((s) => (stepOp(s)?.inputs ?? []).some((i) => (s.in?.[i] ?? i) === name));
   const props = (check.properties ?? []).some((p) => Object.values(p.args ?? {}).includes(name));
   return steps || props;
 }

@@ -10,7 +10,8 @@ import { calibrate } from '../results/calibration.ts';
 import { toJson, writeAtomic } from '../results/write.ts';
 import { type CalibrationRun, gradeForCalibration } from '../runner/calibrate.ts';
 import { MARGIN, PROOF_SEEDS, narrowNote, provePack } from '../runner/pack-proof.ts';
-import { loadPack } from '../spec/load.ts';
+import { loadPack, resolvePackDir } from '../spec/load.ts';
+import { starterDrift, starterFromSolution } from '../spec/starter.ts';
 import type { Pack } from '../spec/types.ts';
 import { findBubblewrap, resolveIsolation } from '../worker/sandbox.ts';
 import { calibrationHtml, calibrationText } from '../../reports/calibration.ts';
@@ -92,6 +93,29 @@ export function calibrateCommand(program: Command, cli: Cli) {
 
 export function packCommand(program: Command, cli: Cli) {
   const pack = program.command('pack').description('work on an assignment pack');
+  pack
+    .command('starter')
+    .description("write starter/ from the solution's ### BEGIN SOLUTION / ### END SOLUTION markers")
+    .argument('<pack>', "a pack folder (or a shipped pack's name)")
+    .option('--check', 'only say which starter files differ (exit 1 if any)')
+    .action((name: string, o: { check?: boolean }) => {
+      const dir = resolvePackDir(name);
+      if (o.check) {
+        const drift = starterDrift(dir);
+        for (const f of drift) console.log(`${f}: not what the solution's markers give`);
+        cli.setExit(drift.length ? 1 : 0);
+        return;
+      }
+      const files = starterFromSolution(dir);
+      for (const [rel, text] of files) {
+        const to = path.join(dir, 'starter', rel);
+        fs.mkdirSync(path.dirname(to), { recursive: true });
+        fs.writeFileSync(to, text);
+        console.log(`wrote starter/${rel}`);
+      }
+      if (!files.size) console.log('no solution file has BEGIN SOLUTION markers: nothing written');
+      cli.setExit(0);
+    });
   common(
     pack
       .command('test')

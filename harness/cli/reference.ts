@@ -2,6 +2,9 @@
 import type { Command } from 'commander';
 import type { Cli } from './options.ts';
 import { OPS, findOp } from '../../reference/registry.ts';
+import { pythonOp } from '../../reference/python/ops.ts';
+import type { RefOp } from '../../reference/op.ts';
+import { loadPack } from '../spec/load.ts';
 import { readNpz, writeNpz } from '../tensor/npz.ts';
 import { readNpy } from '../tensor/npy.ts';
 import type { Tensor } from '../tensor/tensor.ts';
@@ -15,17 +18,20 @@ export function referenceCommand(program: Command, cli: Cli) {
     .option('--in <file>', 'inputs: an .npz whose members are named as the op\'s inputs')
     .option('--out <file>', 'where to write the outputs (.npz)')
     .option('--list', 'list every op with its inputs and outputs')
+    .option('-a, --assignment <pack>', "also the pack's own Python reference ops (reference_ops in its assignment.yaml), which take precedence")
     .action((opName: string | undefined, o) => {
+      const own = o.assignment ? packOps(o.assignment) : [];
+      const ops = [...own, ...OPS.filter((op) => !own.some((p) => p.name === op.name))];
       if (o.list || !opName) {
-        const width = Math.max(...OPS.map((op) => op.name.length));
-        for (const op of OPS) {
+        const width = Math.max(...ops.map((op) => op.name.length));
+        for (const op of ops) {
           const ins = op.inputs.map((n) => (op.defaults && n in op.defaults ? `${n}=${op.defaults[n]}` : n)).join(', ');
           console.log(`${op.name.padEnd(width)}  (${ins}) -> (${op.outputs.join(', ')})\n${' '.repeat(width)}  ${op.summary}`);
         }
         setExit(0);
         return;
       }
-      const op = findOp(opName);
+      const op = own.find((p) => p.name === opName) ?? findOp(opName);
       if (!op) {
         console.error(`dlgrade: unknown reference op "${opName}" (see dlgrade reference --list)`);
         setExit(2);
@@ -54,3 +60,6 @@ export function referenceCommand(program: Command, cli: Cli) {
       }
     });
 }
+
+/** A pack's Python reference ops, as the loader resolved them. */
+const packOps = (nameOrPath: string): RefOp[] => Object.values(loadPack(nameOrPath).pythonOps ?? {}).map(pythonOp);

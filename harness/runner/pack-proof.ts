@@ -10,6 +10,7 @@ import path from 'node:path';
 import { type Graded, type OutputCalibration, calibrate } from '../results/calibration.ts';
 import type { SubmissionResult } from '../results/types.ts';
 import { loadMutants } from '../spec/mutants.ts';
+import { MarkerError, starterDrift } from '../spec/starter.ts';
 import type { Pack } from '../spec/types.ts';
 import { type CalibrationRun, gradeForCalibration } from './calibrate.ts';
 import { gradeSubmission } from './submission.ts';
@@ -31,14 +32,27 @@ export function narrowNote(pack: Pack): (check: string, output: string) => strin
   return (check, output) => pack.spec.checks.find((c) => c.id === check)?.compare?.find((k) => (k.label ?? k.output) === output)?.narrow;
 }
 
+/**
+ * For the pack's author only (a student's message stays as compare.ts words it): correct code
+ * whose shape differs only in a leading axis of length 1 passes where the comparison says broadcast: true.
+ */
+const broadcastAdvice = (message: string) =>
+  /differs only in a leading axis of length 1/.test(message) ? ' [if the course accepts that shape, add broadcast: true to that comparison]' : '';
+
 const pending = (r: SubmissionResult, id: string) => r.checks.find((c) => c.id === id)?.status === 'skipped';
 
 export async function provePack(pack: Pack, run: Omit<CalibrationRun, 'submissions'>): Promise<PackProof> {
   const problems: string[] = [];
+  try {
+    for (const f of starterDrift(pack.dir)) problems.push(`${f} is not what solution/'s BEGIN/END SOLUTION markers give (run: dlgrade pack starter ${pack.dir})`);
+  } catch (e) {
+    if (!(e instanceof MarkerError)) throw e;
+    problems.push(`solution markers: ${e.message}`);
+  }
   const grading = { ...run.grading, seed: run.seeds[0] };
   const solution = await gradeSubmission(pack, path.join(pack.dir, 'solution'), { ...grading, name: 'solution' });
   for (const c of solution.checks) {
-    if (c.status !== 'passed' && c.status !== 'skipped') problems.push(`solution: ${c.id} ${c.status}: ${c.message}`);
+    if (c.status !== 'passed' && c.status !== 'skipped') problems.push(`solution: ${c.id} ${c.status}: ${c.message}${broadcastAdvice(c.message)}`);
   }
   let starter: SubmissionResult | undefined;
   if (pack.spec.checks.length) {
@@ -62,7 +76,7 @@ export async function provePack(pack: Pack, run: Omit<CalibrationRun, 'submissio
         const pattern = messages.get(g.name)?.[id];
         if (pattern && !new RegExp(pattern).test(c.message)) problems.push(`mutant ${g.name}: ${id}'s message does not match /${pattern}/: ${c.message}`);
       } else if (g.role === 'variant' && c.score < c.max_score) {
-        problems.push(`variant ${g.name} loses points on ${id} (seed ${g.seed}): ${c.message}`);
+        problems.push(`variant ${g.name} loses points on ${id} (seed ${g.seed}): ${c.message}${broadcastAdvice(c.message)}`);
       }
     }
   }

@@ -21,6 +21,7 @@ import { forbiddenMessage, forbiddenNoteLines } from '../worker/forbid.ts';
 import { readOutputs } from '../worker/outputs.ts';
 import { type StretchedLimit, type TimeLimit, limitSeconds, remainingLimit } from '../worker/cpu-wait.ts';
 import type { Worker } from '../worker/worker.ts';
+import { callProbeFile } from './call-probe.ts';
 import { profileRun } from './timing.ts';
 import type { Workspace } from './workspace.ts';
 import type { WorkerSlot } from './worker-slot.ts';
@@ -66,7 +67,9 @@ export async function runProbeCase(run: SubmissionRun, check: CheckSpec, c: Case
   prof.add('inputs', (performance.now() - preparing) / 1000);
   const w = await run.slot.get();
   if (typeof w === 'string') return caseResult(c, 'error', w, seconds());
-  const probe = path.join(ws.grader, 'probes', path.relative(path.join(pack.dir, 'probes'), pack.probes[check.probe!]));
+  const probe = check.call
+    ? path.join(ws.grader, 'probes', callProbeFile(check))
+    : path.join(ws.grader, 'probes', path.relative(path.join(pack.dir, 'probes'), pack.probes[check.probe!]));
   const text = textInputs(c);
   if (check.parity) {
     // Device start-up (a CUDA context, cuDNN) before the timed run, so it is not counted.

@@ -18,6 +18,7 @@ import { type CheckSpec, type Limits, type NotebookSpec, type Pack, gradedFiles 
 import { MAX_WALL_FACTOR, creditedLimit } from '../worker/cpu-wait.ts';
 import type { Isolation } from '../worker/sandbox.ts';
 import { checkSeconds, describeIsolation, effectiveLimits, selectChecks, usesCuda, workerLimits } from './limits.ts';
+import { callProbes } from './call-probe.ts';
 import { type SubmissionRun, runProbeCase } from './probe-case.ts';
 import { GRADER_VERSION } from './version.ts';
 import { WorkerSlot } from './worker-slot.ts';
@@ -84,7 +85,7 @@ export async function gradeSubmission(pack: Pack, submissionDir: string, opts: G
 
   const prof = opts.profile ?? NO_PROFILE;
   const ws = prof.time('workspace', () => createWorkspace(submissionDir, {
-    scratch: opts.scratch, probes: path.join(pack.dir, 'probes'), language: pack.spec.worker, files: gradedFiles(pack.spec),
+    scratch: opts.scratch, probes: path.join(pack.dir, 'probes'), language: pack.spec.worker, files: gradedFiles(pack.spec), generated: callProbes(pack),
   }));
   result.errors.push(...ws.problems);
   // Read once, before any of the student's code runs (see loadAnswers).
@@ -109,7 +110,7 @@ export async function gradeSubmission(pack: Pack, submissionDir: string, opts: G
     stopped();
     // An executed notebook runs before the first check, so that its budget is its own and no
     // check's time limit.
-    if (pack.spec.notebook?.execute && checks.some((c) => c.probe)) await slot.get();
+    if (pack.spec.notebook?.execute && checks.some((c) => c.probe || c.call)) await slot.get();
     for (const check of checks) {
       const lacking = missingTags(check.requires, runner);
       if (lacking.length) {

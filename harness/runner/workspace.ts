@@ -64,6 +64,8 @@ export interface WorkspaceOptions {
   language?: Language;
   /** Globs of the graded files (spec/types.ts gradedFiles); default: the language's (DEFAULT_SUBMISSION_FILES). */
   files?: readonly string[];
+  /** Probe files compiled from the spec (call checks), by their path under probes/. */
+  generated?: Record<string, string>;
   limits?: Partial<CopyLimits>;
 }
 
@@ -98,7 +100,13 @@ export function createWorkspace(submissionDir: string, opts: WorkspaceOptions): 
       if (fs.statSync(f).isDirectory()) copyTree(f, to);
       else fs.copyFileSync(f, to);
     }
-    copyTree(probesDir, path.join(layout.grader, 'probes'));
+    // A pack whose checks all use call steps may have no probes folder.
+    if (fs.existsSync(probesDir)) copyTree(probesDir, path.join(layout.grader, 'probes'));
+    for (const [rel, source] of Object.entries(opts.generated ?? {})) {
+      const to = path.join(layout.grader, 'probes', rel);
+      fs.mkdirSync(path.dirname(to), { recursive: true });
+      fs.writeFileSync(to, source);
+    }
     makeReadable(layout.grader);
     return { root, ...layout, ...copied, dispose };
   } catch (e) {

@@ -8,6 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject } from 'ajv';
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import { findOp } from '../../reference/registry.ts';
+import type { RefOp } from '../../reference/op.ts';
+import { type PythonOpSpec, pythonOp } from '../../reference/python/ops.ts';
+import { CallSyntaxError, parseCall, stepReads } from './call.ts';
 import { PROPERTIES } from '../checks/properties.ts';
 import schema from './assignment.schema.json' with { type: 'json' };
 import { type AssignmentSpec, type CheckSpec, type Language, type Pack, DEFAULT_LIMITS, TRAIN_VALUES } from './types.ts';
@@ -76,12 +79,15 @@ export function loadPack(nameOrPath: string): Pack {
     const at = spec.forbid ? '/forbid' : `/checks/${spec.checks.findIndex((c) => c.forbid)}/forbid`;
     if (spec.forbid || spec.checks.some((c) => c.forbid)) throw new SpecError(file, where(at), 'forbid is enforced by the Python worker only: an Octave pack cannot forbid functions');
   }
+  const pythonOps = loadPythonOps(spec, dir, file, where);
   const probes: Record<string, string> = {};
   const ids = new Set<string>();
   spec.checks.forEach((check, i) => {
     const at = (rest: string) => where(`/checks/${i}${rest}`);
     if (ids.has(check.id)) throw new SpecError(file, at('/id'), `check id "${check.id}" is used twice`);
     ids.add(check.id);
+    if (check.probe && check.call) throw new SpecError(file, at('/call'), 'give a probe or call steps, not both');
+    if (check.call) checkCalls(check, file, at);
     if (check.probe) {
       const name = `${check.probe}${PROBE_EXT[spec.worker ?? 'python']}`;
       const probe = path.join(dir, 'probes', name);
@@ -94,7 +100,9 @@ export function loadPack(nameOrPath: string): Pack {
       caseNames.add(c.name);
     });
     (check.expect ?? []).forEach((step, j) => {
-      const op = findOp(step.op);
+      const python = pythonOps[step.op];
+      if (python) step.python = python;
+      const op: RefOp | undefined = python ? pythonOp(python) : findOp(step.op);
       if (!op) throw new SpecError(file, at(`/expect/${j}/op`), `unknown reference op "${step.op}" (see \`dlgrade reference --list\`)`);
       for (const name of Object.keys(step.in ?? {}))
         if (!op.inputs.includes(name)) throw new SpecError(file, at(`/expect/${j}/in`), `op ${op.name} has no input "${name}" (inputs: ${op.inputs.join(', ')})`);
@@ -129,7 +137,64 @@ export function loadPack(nameOrPath: string): Pack {
   });
   // An Octave pack names no Python: the rest of the grader reads an empty spec there.
   if (!spec.python) spec.python = {};
-  return { spec, dir, probes, limits: { ...DEFAULT_LIMITS, ...spec.limits } };
+  return { spec, dir, probes, limits: { ...DEFAULT_LIMITS, ...spec.limits }, ...(spec.reference_ops ? { pythonOps } : {}) };
+}
+
+/**
+ * `reference_ops:` resolved to the functions of the pack's reference/ folder. Only names and
+ * `-> results` are allowed in a reference op's call: its inputs are the case's values.
+ */
+function loadPythonOps(spec: AssignmentSpec, dir: string, file: string, where: (p: string) => string): Record<string, PythonOpSpec> {
+  const ops: Record<string, PythonOpSpec> = {};
+  const folder = path.join(dir, 'reference');
+  for (const [name, call] of Object.entries(spec.reference_ops ?? {})) {
+    const at = where(`/reference_ops/${name}`);
+    let step;
+    try {
+      step = parseCall(call);
+    } catch (e) {
+      if (e instanceof CallSyntaxError) throw new SpecError(file, at, `"${call}": ${e.message}`);
+      throw e;
+    }
+    const plain = (v: object): v is { name: string } => 'name' in v && (v as { key?: string }).key === undefined;
+    if (!step.target || step.target.length < 2) throw new SpecError(file, at, `"${call}": name a module and its function, as in "layers.svm_loss(x, y) -> loss, dx"`);
+    if (![...step.args, ...step.kwargs.map(([, v]) => v)].every(plain)) throw new SpecError(file, at, `"${call}": a reference op's arguments are the names of case values`);
+    if (!step.returns.some((r) => r !== '_')) throw new SpecError(file, at, `"${call}": name its results after "->"`);
+    const module = step.target[0];
+    if (!fs.existsSync(path.join(folder, `${module}.py`)) && !fs.existsSync(path.join(folder, module, '__init__.py')))
+      throw new SpecError(file, at, `reference/${module}.py does not exist`);
+    ops[name] = {
+      name, call, folder, module, func: step.target.slice(1).join('.'),
+      args: step.args.map((v) => (v as { name: string }).name),
+      kwargs: Object.fromEntries(step.kwargs.map(([k, v]) => [k, (v as { name: string }).name])),
+      returns: step.returns,
+      interpreters: spec.python?.interpreters ?? ['python3'],
+    };
+  }
+  return ops;
+}
+
+/** A call check's steps parse, and each reads only case inputs and earlier results. */
+function checkCalls(check: CheckSpec, file: string, at: (rest: string) => string) {
+  const calls = Array.isArray(check.call) ? check.call : [check.call!];
+  const inputs = check.cases.map((c) => new Set(Object.keys(c.inputs ?? {})));
+  const bound = new Set<string>();
+  calls.forEach((text, k) => {
+    const where = at(Array.isArray(check.call) ? `/call/${k}` : '/call');
+    let step;
+    try {
+      step = parseCall(text);
+    } catch (e) {
+      if (e instanceof CallSyntaxError) throw new SpecError(file, where, `"${text}": ${e.message}`);
+      throw e;
+    }
+    if (step.target && step.target.length < 2) throw new SpecError(file, where, `"${text}": name the module and the function (layers.${step.target[0]}), or a method of a value named earlier`);
+    for (const name of stepReads(step, bound)) {
+      if (!bound.has(name) && !inputs.every((s) => s.has(name)))
+        throw new SpecError(file, where, `"${text}" reads "${name}", which is neither an earlier result nor an input of every case`);
+    }
+    for (const r of step.returns) if (r !== '_') bound.add(r);
+  });
 }
 
 /** ajv reports every branch of a oneOf; the deepest, most specific error is the useful one. */
@@ -143,7 +208,7 @@ function explain(e: ErrorObject): string {
   const p = e.params as Record<string, unknown>;
   switch (e.keyword) {
     case 'additionalProperties': return `unknown field "${p.additionalProperty}"`;
-    case 'required': return `missing required field "${p.missingProperty}"`;
+    case 'required': return `missing required field "${p.missingProperty}"${p.missingProperty === 'probe' || p.missingProperty === 'call' ? ' (a check runs a probe file or call: steps)' : ''}`;
     case 'enum': return `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
     case 'type': return `must be ${p.type}`;
     case 'pattern': {

@@ -3,6 +3,7 @@
  * against assignment.schema.json. Keep the two in step; the schema is what the docs cite.
  */
 import type { DType } from '../tensor/tensor.ts';
+import type { PythonOpSpec } from '../../reference/python/ops.ts';
 
 /**
  * compare, gradient and step compare outputs with the reference; property checks laws; answer
@@ -48,6 +49,8 @@ export interface StepSpec {
   op: string;
   in?: Record<string, string | number>;
   out?: Record<string, string>;
+  /** Set by the loader where `op` is one of the pack's Python reference ops (reference_ops). */
+  python?: PythonOpSpec;
 }
 
 export interface ComparisonSpec {
@@ -70,6 +73,8 @@ export interface ComparisonSpec {
   /** Said instead of "nothing was returned" when the probe leaves this output out on purpose. */
   missing?: string;
   mistakes?: { expected: string; say: string }[];
+  /** Accept a shape that differs from the expected one only in axes of length 1, such as (1, D) for (D,). */
+  broadcast?: boolean;
 }
 
 export interface PropertySpec {
@@ -126,6 +131,8 @@ export interface CheckSpec {
   kind: CheckKind;
   points: number;
   probe?: string;
+  /** Declarative probe: calls of the student's functions (harness/spec/call.ts), instead of a probe file. */
+  call?: string | string[];
   answer?: AnswerSpec;
   hint?: string;
   /** Runner tags the check needs (e.g. gpu); elsewhere it is skipped with the reason. */
@@ -224,6 +231,8 @@ export interface AssignmentSpec {
    */
   forbid?: string[];
   submission?: SubmissionSpec;
+  /** The pack's Python reference ops: name → call of a function in its reference/ folder. */
+  reference_ops?: Record<string, string>;
   checks: CheckSpec[];
 }
 
@@ -247,6 +256,8 @@ export interface Pack {
   limits: Limits;
   /** Absolute path of each probe by name. */
   probes: Record<string, string>;
+  /** The pack's Python reference ops (reference_ops), resolved. */
+  pythonOps?: Record<string, PythonOpSpec>;
 }
 
 export const DEFAULT_LIMITS: Limits = {

@@ -86,3 +86,29 @@ describe('scaled_error', () => {
     expect(compareOutput('db', tensor([2], [0, 1e-3]), [zero], { output: 'db', scaled_error: 1e-5 }).passed).toBe(false);
   });
 });
+
+describe('broadcast: true', () => {
+  const row = tensor([3], [1, 2, 3]);
+  it('accepts shapes that broadcast to each other without growing, and says the shape differed', () => {
+    expect(compare(tensor([1, 3], [1, 2, 3]), { rel_error: 1e-8, broadcast: true }, row).message).toBe('dx: rel_error 0 <= 1.00e-8 (shape (1, 3), compared as (3,): broadcast)');
+    expect(compare(tensor([1, 1, 3], [1, 2, 3]), { rel_error: 1e-8, broadcast: true }, row).passed).toBe(true);
+    expect(compare(tensor([1], [2]), { rel_error: 1e-8, broadcast: true }, tensor([], [2])).passed).toBe(true);
+    expect(compare(tensor([3], [1, 2, 3]), { rel_error: 1e-8, broadcast: true }, tensor([1, 3], [1, 2, 3])).passed).toBe(true);
+  });
+  it('never accepts (N, 1) for (N,), which broadcasts to (N, N)', () => {
+    const c = compare(tensor([3, 1], [1, 2, 3]), { rel_error: 1e-8, broadcast: true }, row);
+    expect(c.passed).toBe(false);
+    expect(c.message).toBe('dx: shape (3, 1), expected (3,) (a column where a row is expected, or the other way round?)');
+  });
+  it('without it, a leading axis of length 1 fails with a hint for the student, not a spec setting', () => {
+    const c = compare(tensor([1, 3], [1, 2, 3]), { rel_error: 1e-8 }, row);
+    expect(c.passed).toBe(false);
+    expect(c.message).toBe('dx: shape (1, 3), expected (3,) (it differs only in a leading axis of length 1: a keepdims=True, or a missing reshape?)');
+    expect(c.message).not.toMatch(/broadcast/);
+  });
+});
+
+it('a (1, n) for an (n, 1) is still said to be transposed, whatever broadcast says', () => {
+  const c = compareOutput('g', tensor([1, 2], [1, 2]), [tensor([2, 1], [1, 2])], { output: 'g', rel_error: 1e-8, broadcast: true });
+  expect(c.message).toBe('g: shape (1, 2), expected (2, 1) (transposed?)');
+});
