@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { DlgradeError } from '../common/errors.ts';
 import { GRADER_VERSION } from '../runner/version.ts';
+import { assignCommand } from './assign.ts';
 import { cacheCommand } from './cache.ts';
 import { calibrateCommand, packCommand } from './calibrate.ts';
 import { checkCommand } from './check.ts';
@@ -22,7 +23,7 @@ import { runnerCommand } from './runner.ts';
 import { slurmCli } from './slurm.ts';
 
 const COMMANDS = [
-  checkCommand, gradeCommand, mergeCommand, slurmCli, calibrateCommand, packCommand, runnerCommand, demoCommand, classCommand, initCommand, fixturesCommand, cacheCommand, referenceCommand, dataCommand,
+  checkCommand, gradeCommand, mergeCommand, slurmCli, calibrateCommand, packCommand, runnerCommand, demoCommand, classCommand, initCommand, assignCommand, fixturesCommand, cacheCommand, referenceCommand, dataCommand,
 ];
 
 export async function main(argv: string[]): Promise<number> {

@@ -205,7 +205,20 @@ export interface AssignmentSpec {
   limits?: Partial<Limits>;
   answers_file?: string;
   notebook?: NotebookSpec;
+  /** Set in a student edition (`dlgrade assign`): see EditionSpec. */
+  edition?: EditionSpec;
   checks: CheckSpec[];
+}
+
+/**
+ * A student edition's spec: published cases only, whose expected values are read from .npz files
+ * (`expected`) instead of being computed; what runs only at grading time (hidden cases, written
+ * answers) is listed, with its points, so a student's check can say so.
+ */
+export interface EditionSpec {
+  kind: 'student';
+  expected: string;
+  at_grading?: { check: string; title: string; points: number; reason: string }[];
 }
 
 /** A loaded pack: the spec plus where its files are. */
@@ -216,6 +229,8 @@ export interface Pack {
   limits: Limits;
   /** Absolute path of each probe by name. */
   probes: Record<string, string>;
+  /** A student edition's folder of published expected values (absolute): judged from those. */
+  expectedDir?: string;
 }
 
 export const DEFAULT_LIMITS: Limits = {
