@@ -111,7 +111,7 @@ export function gradescopeFailure(reason: string, seconds: number, extra: Record
   return {
     score: 0,
     execution_time: Math.round(seconds),
-    output: `The autograder could not grade this submission: ${reason}`,
+    output: [`The autograder could not grade this submission: ${reason}`, ...(typeof extra.isolation === 'string' ? [`Isolation: ${extra.isolation}`] : [])].join('\n'),
     output_format: 'text',
     test_output_format: 'text',
     visibility: 'visible',
