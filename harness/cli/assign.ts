@@ -110,8 +110,10 @@ function caseShares(check: CheckSpec): Map<string, number> {
 }
 
 /** Writes DIR/student/ (see the top of this file); returns the spec's edition. */
-export function writeStudentEdition(pack: Pack, dir: string): EditionSpec {
-  freshDir(dir);
+export function writeStudentEdition(pack: Pack, dir: string, opts: { into?: boolean } = {}): EditionSpec {
+  // `into`: a folder the caller has checked (init's repository), which may hold files already.
+  if (opts.into) fs.mkdirSync(dir, { recursive: true });
+  else freshDir(dir);
   const starter = path.join(pack.dir, 'starter');
   if (fs.existsSync(starter)) fs.cpSync(starter, dir, { recursive: true });
   const packDir = path.join(dir, STUDENT_PACK);
