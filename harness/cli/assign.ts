@@ -117,12 +117,13 @@ export function writeStudentEdition(pack: Pack, dir: string, opts: { into?: bool
   const starter = path.join(pack.dir, 'starter');
   if (fs.existsSync(starter)) fs.cpSync(starter, dir, { recursive: true });
   const packDir = path.join(dir, STUDENT_PACK);
-  fs.mkdirSync(path.join(packDir, 'probes'), { recursive: true });
+  // The probes whole: they run inside the student's own process anyway, and share helpers
+  // (probes/_helpers.py) that no check names.
+  fs.cpSync(path.join(pack.dir, 'probes'), path.join(packDir, 'probes'), { recursive: true });
   const spec = studentSpec(pack);
   const header = `# ${spec.title}: the student edition, written by dlgrade assign. The checks compare with the\n# published cases' expected values in ${EXPECTED}/; hidden cases and written answers are judged at grading time.\n`;
   fs.writeFileSync(path.join(packDir, 'assignment.yaml'), header + stringify(spec, { lineWidth: 0 }));
   for (const check of spec.checks) {
-    if (check.probe) fs.copyFileSync(pack.probes[check.probe], path.join(packDir, 'probes', path.basename(pack.probes[check.probe])));
     if (check.kind === 'train') continue; // a data set, not a case's arrays
     const full = pack.spec.checks.find((c) => c.id === check.id)!;
     for (const c of check.cases) {

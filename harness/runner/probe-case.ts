@@ -102,8 +102,9 @@ export async function runProbeCase(run: SubmissionRun, check: CheckSpec, c: Case
   const took = seconds();
   const steps = prof.time('reference', () => stepsOrNone(memo));
   // A student edition has no reference steps but those reading the outputs: the published
-  // expected values stand for the others.
-  const known = pack.expectedDir ? { ...publishedExpected(pack.expectedDir, check, c), ...inputs } : inputs;
+  // expected values stand for the others, and like their outputs they replace an input of the
+  // same name (an optimizer's new weights).
+  const known = pack.expectedDir ? { ...inputs, ...publishedExpected(pack.expectedDir, check, c) } : inputs;
   const result = prof.time('comparison', () => judged(check, c, known, got, took, steps));
   if (result.status === 'failed' && check.selfcheck && w.alive) {
     const note = await prof.timeAsync('self-check', () => selfCheck(check, inputs, inDir, probe, files, got, result, w, Math.max(1, timeoutSeconds - seconds())));

@@ -201,6 +201,16 @@ describe('check from the student edition of mlp-numpy, network off', () => {
     expect(result!.checks.every((c) => c.status !== 'passed')).toBe(true);
   });
 
+  it("judges an optimizer's new weights, named as its inputs are, against the edition's values (torch-training)", async () => {
+    const r = await cli('assign', 'torch-training', '-o', path.join(out, 'torch'));
+    expect(r.exitCode, r.stderr).toBe(0);
+    const dir = path.join(out, 'torch', 'student');
+    fs.cpSync(path.join(root, 'assignments/torch-training/solution'), dir, { recursive: true });
+    const { r: checked, result } = await run(dir, '--only', 'train_epoch');
+    expect(checked.exitCode, checked.stdout).toBe(0);
+    expect(result!.checks[0].cases.map((k) => k.name)).toEqual(['published']);
+  });
+
   it('judges with the expected values it ships: a changed one fails the solution', async () => {
     const dir = path.join(out, 'solution');
     const file = path.join(dir, STUDENT_PACK, 'expected/fc_forward/published.expected.npz');
