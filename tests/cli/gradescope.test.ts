@@ -6,6 +6,8 @@
  * without a network it succeeds), then `/autograder/run_autograder` for each hand-in: a correct
  * one, a buggy one inside a folder, a zip with a top folder, one with a syntax error and a .zip
  * that is no zip. Every results.json must be valid Gradescope output and say how it isolated.
+ * Run as root outside any namespace with no bwrap on PATH, as in Gradescope's own container, the
+ * engine runs the student's code as a user of its own.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -64,6 +66,15 @@ async function autograde(name: string, fill: (dir: string) => void): Promise<{ r
   expect(validate(parsed) ? [] : validate.errors).toEqual([]);
   return { results: parsed, log: `${r.stdout}\n${r.stderr}` };
 }
+
+/** Where a tool is on this machine's PATH. */
+const onPath = (tool: string) => {
+  for (const dir of (process.env.PATH ?? '').split(':')) {
+    const p = path.join(dir, tool);
+    if (fs.existsSync(p)) return fs.realpathSync(p);
+  }
+  throw new Error(`${tool} is not on PATH`);
+};
 
 const zipOf = (dir: string, top: string) => {
   const files: Record<string, Uint8Array> = {};
@@ -140,6 +151,23 @@ describe('the autograder.zip in a simulated Gradescope container', () => {
     expect(results.score).toBeLessThan(10);
     expect(results.tests.find((t) => t.name.endsWith('(fc_forward)'))!.output).toMatch(/SyntaxError/);
     recordsIsolation(results);
+  });
+
+  it.runIf(process.getuid?.() === 0)('as root where setuid works and bubblewrap is absent (Gradescope itself), runs the code as a user of its own', async () => {
+    // A PATH with node and python3 and no bwrap, outside any namespace: the container Gradescope
+    // gives, less its missing user namespaces, which only matter to bubblewrap.
+    const bin = path.join(work, 'bin');
+    fs.mkdirSync(bin, { recursive: true });
+    for (const tool of ['node', 'python3']) fs.symlinkSync(onPath(tool), path.join(bin, tool));
+    const submission = path.join(work, 'submissions', 'as-root');
+    fs.cpSync(path.join(pack, 'solution'), submission, { recursive: true });
+    const file = path.join(work, 'results', 'as-root', 'results.json');
+    const r = await execa(path.join(bin, 'node'), [path.join(ag, 'source/engine/dlgrade.mjs'), 'autograde', '--pack', path.join(ag, 'source/pack'), '--submission', submission, '--results', file], { reject: false, env: { PATH: bin, HOME: work }, extendEnv: false });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const results = JSON.parse(fs.readFileSync(file, 'utf8')) as GradescopeResults;
+    expect(validate(results) ? [] : validate.errors).toEqual([]);
+    expect(results.score).toBe(40);
+    expect(results.extra_data.isolation).toMatch(/^none \(bubblewrap is not installed\): the student's code ran as an unprivileged user of its own .*, with the network \(this container allows no network namespace\)/);
   });
 
   it('writes a result with the reason for a .zip that is no zip', async () => {
