@@ -1,13 +1,16 @@
 /**
  * The published cases' inputs and expected outputs as .npz files (fixtures/<pack>/), for students
  * and instructors to load with numpy. They are regenerated from the reference by
- * `dlgrade fixtures`; grading never reads them (it computes the same values itself).
+ * `dlgrade fixtures`; grading never reads them (it computes the same values itself). A student
+ * edition (`dlgrade assign`) carries its own set, which its checks are judged against instead of
+ * the reference: editionExpected and publishedExpected.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { CheckSpec, Pack } from '../spec/types.ts';
-import { encodeNpz } from '../tensor/npz.ts';
-import { type Values, runStepsWithoutOutputs } from './expect.ts';
+import { findOp } from '../../reference/registry.ts';
+import type { CaseSpec, CheckSpec, Pack } from '../spec/types.ts';
+import { decodeNpz, encodeNpz } from '../tensor/npz.ts';
+import { type Values, runStepsWithoutOutputs, stepsReadingOutputs } from './expect.ts';
 import { buildInputs } from './inputs.ts';
 
 /** The files of one pack's fixtures: relative path → bytes. */
@@ -32,9 +35,9 @@ export function packFixtures(pack: Pack): Map<string, Uint8Array> {
  * The expected values a check compares with (known mistakes' included) that need nothing the
  * student returns; intermediate values of the steps are left out.
  */
-function expectedWithoutStudent(check: CheckSpec, inputs: Values): Values {
+function expectedWithoutStudent(check: CheckSpec, inputs: Values, also: Iterable<string> = []): Values {
   const env = runStepsWithoutOutputs(check.expect ?? [], inputs);
-  const used = new Set<string>();
+  const used = new Set<string>(also);
   for (const c of check.compare ?? []) {
     for (const e of c.expected === undefined ? [c.output] : [c.expected].flat()) used.add(e);
     for (const m of c.mistakes ?? []) used.add(m.expected);
@@ -60,4 +63,23 @@ export function syncFixtures(pack: Pack, dir: string, check: boolean): string[] 
     }
   }
   return differ;
+}
+
+/**
+ * The expected values a student edition judges one published case with: those fixtures hold,
+ * and the values the steps kept in the edition (those reading the student's outputs, such as a
+ * difference of the returned weights) take from the steps left out.
+ */
+export function editionExpected(check: CheckSpec, c: CaseSpec): Values {
+  const steps = check.expect ?? [];
+  const reading = stepsReadingOutputs(steps);
+  // An op's input reads the value of its own name unless the step maps it to another.
+  const readByKept = steps.filter((_, i) => reading[i]).flatMap((s) => (findOp(s.op)?.inputs ?? []).map((n) => s.in?.[n] ?? n).filter((v): v is string => typeof v === 'string'));
+  return expectedWithoutStudent(check, buildInputs(check, c, 'fixtures'), readByKept);
+}
+
+/** A student edition's expected values of one case (see Pack.expectedDir); none when it has none. */
+export function publishedExpected(dir: string, check: CheckSpec, c: CaseSpec): Values {
+  const file = path.join(dir, check.id, `${c.name}.expected.npz`);
+  return fs.existsSync(file) ? decodeNpz(fs.readFileSync(file), file) : {};
 }

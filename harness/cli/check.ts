@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { resolveInterpreter } from '../python/environment.ts';
 import { gradeSubmission } from '../runner/submission.ts';
 import { loadPack } from '../spec/load.ts';
+import type { AssignmentSpec } from '../spec/types.ts';
 import { findBubblewrap, resolveIsolation } from '../worker/sandbox.ts';
 import { reportToGithub } from '../../reports/github.ts';
 import { markdownSummary } from '../../reports/markdown.ts';
@@ -71,6 +72,8 @@ async function check(dir: string, o: CheckOptions): Promise<number> {
   const seed = o.seed ?? randomBytes(6).toString('hex');
   const result = await gradeSubmission(pack, dir, { seed, python, runner, isolation, only: o.only, skip: o.skip, data: o.data });
   if (!result.checks.length) throw new UsageError('no check matches --only/--skip');
+  const later = atGradingNote(pack.spec);
+  if (later) result.notes = [...(result.notes ?? []), later];
   console.log(formatSubmission(result, terminalColor()));
   for (const name of FILE_OPTIONS) {
     const file = o[name];
@@ -82,4 +85,15 @@ async function check(dir: string, o: CheckOptions): Promise<number> {
     console.log(`Reports: ${Object.values(files).map((f) => path.join(o.reportDir, f)).join(', ')}${did.length ? `; GitHub: ${did.join(', ')}` : ''}`);
   }
   return result.checks.every((c) => c.status === 'passed' || c.status === 'skipped') ? 0 : 1;
+}
+
+/** A student edition's word on what its score leaves out: hidden cases and answers run at grading time. */
+function atGradingNote(spec: AssignmentSpec): string | undefined {
+  const later = spec.edition?.at_grading;
+  if (!later?.length) return undefined;
+  const points = Math.round(later.reduce((s, a) => s + a.points, 0) * 100) / 100;
+  const hidden = later.filter((a) => a.reason.includes('hidden')).length;
+  const rest = later.filter((a) => !a.reason.includes('hidden')).map((a) => `${a.check} (${a.reason})`);
+  const parts = [...(hidden ? [`the hidden cases of ${hidden} check${hidden === 1 ? '' : 's'}`] : []), ...rest];
+  return `student edition: scored on the published cases' expected values; ${parts.join(', ')} run at grading time, for ${points} more points (not in this score)`;
 }

@@ -1,12 +1,15 @@
 /**
- * `dlgrade init PACK DIR`: a student's repository, ready to push: the pack's starter, a README
- * saying how to run the checks and what each one tests, and CI that runs `dlgrade check --ci`
- * on GitHub Actions and GitLab CI.
+ * `dlgrade init PACK DIR --source SPEC`: a student's repository, ready to push: the pack's
+ * student edition (assign.ts: the starter, and in dlgrade-pack/ the public spec, the probes and
+ * the published cases' expected values; nothing of the solution), a README saying how to run the
+ * checks and what each one tests, and CI that runs `dlgrade check --ci` on GitHub Actions and
+ * GitLab CI.
  *
  * How the student's CI gets dlgrade: `npx --package=SOURCE -- dlgrade`, where SOURCE is an npm
  * package spec the course chooses (a registry name@version, a git URL with a tag, a tarball URL)
- * kept in one variable at the top of each workflow. A pinned SOURCE means the checks a student
- * runs are exactly those that grade them, and the pack ships inside that dlgrade.
+ * kept in one variable at the top of each workflow. There is no default: a name this project
+ * does not own on the registry could be published by anyone. A pinned SOURCE means the checks a
+ * student runs are exactly those that grade them, on the published cases.
  */
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -14,7 +17,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { loadPack } from '../spec/load.ts';
 import type { Pack } from '../spec/types.ts';
-import { GRADER_VERSION } from '../runner/version.ts';
+import { STUDENT_PACK, writeStudentEdition } from './assign.ts';
 import type { Cli } from './options.ts';
 import { DlgradeError } from '../common/errors.ts';
 
@@ -40,16 +43,22 @@ export function pipRequirements(pack: Pack): string[] {
 }
 
 /** The command both workflows run, word for word. */
-export const checkCommand = (pack: Pack) => `npx --yes --package="$DLGRADE_SOURCE" -- dlgrade check . --assignment ${pack.spec.name} --ci`;
+export const checkCommand = (_pack: Pack) => `npx --yes --package="$DLGRADE_SOURCE" -- dlgrade check . --assignment ${STUDENT_PACK} --ci`;
 
 export function githubWorkflow(pack: Pack, source: string): string {
   const reqs = pipRequirements(pack);
-  return `# Runs the ${pack.spec.name} checks on every push and pull request (written by dlgrade init).
+  return `# Runs the ${pack.spec.name} checks once on every push (written by dlgrade init).
 name: dlgrade
 on:
   push:
-  pull_request:
   workflow_dispatch:
+# The checks read the repository and write nothing to it.
+permissions:
+  contents: read
+# A newer push to the same branch makes an older run moot.
+concurrency:
+  group: dlgrade-\${{ github.ref }}
+  cancel-in-progress: true
 env:
   # Where this course's dlgrade comes from: an npm package spec (name@version, a git URL with a
   # tag, a tarball URL). Pinned, so the checks here are the ones that grade the work.
@@ -62,7 +71,7 @@ jobs:
       - uses: actions/checkout@v4
       - uses: actions/setup-node@v4
         with:
-          node-version: 20
+          node-version: 22
       - uses: actions/setup-python@v5
         with:
           python-version: "3.11"
@@ -84,7 +93,7 @@ export function gitlabCi(pack: Pack, source: string): string {
   const reqs = pipRequirements(pack);
   return `# Runs the ${pack.spec.name} checks on every push (written by dlgrade init).
 dlgrade:
-  image: node:20-bookworm
+  image: node:22-bookworm
   variables:
     # Where this course's dlgrade comes from: an npm package spec (name@version, a git URL with a
     # tag, a tarball URL). Pinned, so the checks here are the ones that grade the work.
@@ -110,6 +119,7 @@ export function studentReadme(pack: Pack, source: string): string {
   return template({
     title: pack.spec.title,
     name: pack.spec.name,
+    pack: STUDENT_PACK,
     source,
     requirementsText: reqs.length ? reqs.map((r) => `\`${r}\``).join(', ') : 'the packages your code uses',
     pipLine: reqs.map((r) => `'${r}'`).join(' '),
@@ -119,20 +129,17 @@ export function studentReadme(pack: Pack, source: string): string {
   });
 }
 
-function copyStarter(from: string, to: string) {
-  fs.cpSync(from, to, {
-    recursive: true,
-    filter: (src) => !/(^|\/)(__pycache__|\.ipynb_checkpoints)(\/|$)|\.pyc$/.test(path.relative(from, src)),
-  });
-}
-
 /** Writes the repository into `dir`; returns the files written, relative to it. */
 export function initRepository(pack: Pack, dir: string, opts: InitOptions): string[] {
   const starter = path.join(pack.dir, 'starter');
   if (!fs.existsSync(starter)) throw new InitError(`${pack.spec.name} has no starter/ folder to hand out`);
   if (fs.existsSync(dir) && fs.readdirSync(dir).length && !opts.force) throw new InitError(`${dir} is not empty (use --force to write into it anyway)`);
   fs.mkdirSync(dir, { recursive: true });
-  copyStarter(starter, dir);
+  writeStudentEdition(pack, dir, { into: true });
+  for (const e of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (e.isDirectory() && /^(__pycache__|\.ipynb_checkpoints)$/.test(e.name)) fs.rmSync(path.join(e.parentPath, e.name), { recursive: true, force: true });
+    else if (e.isFile() && e.name.endsWith('.pyc')) fs.rmSync(path.join(e.parentPath, e.name), { force: true });
+  }
   const files: Record<string, string> = {
     'README.md': studentReadme(pack, opts.source),
     '.github/workflows/dlgrade.yml': githubWorkflow(pack, opts.source),
@@ -161,12 +168,12 @@ export function initCommand(program: Command, _cli: Cli) {
     .description("scaffold a student's repository: the pack's starter, a README and CI workflows that run the checks")
     .argument('<pack>', "a shipped pack's name or a path to a pack")
     .argument('<dir>', 'the folder to create (must be empty unless --force)')
-    .option('--source <spec>', 'the npm package spec the student CI installs dlgrade from (name@version, git URL, tarball)', `dlgrade@${GRADER_VERSION}`)
+    .requiredOption('--source <spec>', "the npm package spec the student CI installs dlgrade from (name@version, git URL with a tag, tarball URL): the course's own, pinned")
     .option('--force', 'write into a folder that is not empty')
     .action((packName: string, dir: string, o) => {
       const pack = loadPack(packName);
       const files = initRepository(pack, path.resolve(dir), { source: o.source, force: !!o.force });
       console.log(`Wrote ${files.length} files into ${dir}: the ${pack.spec.name} starter, README.md, .github/workflows/dlgrade.yml, .gitlab-ci.yml`);
-      console.log(`Student CI installs dlgrade from ${o.source}; that dlgrade must ship the ${pack.spec.name} pack.`);
+      console.log(`Student CI installs dlgrade from ${o.source} and checks against ${STUDENT_PACK}/, the student edition (published cases only).`);
     });
 }

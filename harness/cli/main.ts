@@ -6,6 +6,8 @@
 import { Command, CommanderError } from 'commander';
 import { DlgradeError } from '../common/errors.ts';
 import { GRADER_VERSION } from '../runner/version.ts';
+import { assignCommand } from './assign.ts';
+import { autogradeCommand } from './autograde.ts';
 import { cacheCommand } from './cache.ts';
 import { calibrateCommand, packCommand } from './calibrate.ts';
 import { checkCommand } from './check.ts';
@@ -16,6 +18,7 @@ import { diffCommand } from './diff.ts';
 import { exportCommand } from './export.ts';
 import { fixturesCommand } from './fixtures.ts';
 import { gradeCommand } from './grade.ts';
+import { gradescopeCommand } from './gradescope.ts';
 import { initCommand } from './init.ts';
 import { mergeCommand } from './merge.ts';
 import type { Cli } from './options.ts';
@@ -24,7 +27,7 @@ import { runnerCommand } from './runner.ts';
 import { slurmCli } from './slurm.ts';
 
 const COMMANDS = [
-  checkCommand, gradeCommand, mergeCommand, exportCommand, diffCommand, slurmCli, calibrateCommand, packCommand, runnerCommand, demoCommand, classCommand, initCommand, fixturesCommand, cacheCommand, referenceCommand, dataCommand,
+  checkCommand, gradeCommand, mergeCommand, exportCommand, diffCommand, slurmCli, calibrateCommand, packCommand, runnerCommand, demoCommand, classCommand, initCommand, assignCommand, autogradeCommand, gradescopeCommand, fixturesCommand, cacheCommand, referenceCommand, dataCommand,
 ];
 
 export async function main(argv: string[]): Promise<number> {

@@ -137,7 +137,12 @@ export function loadPack(nameOrPath: string): Pack {
   });
   // An Octave pack names no Python: the rest of the grader reads an empty spec there.
   if (!spec.python) spec.python = {};
-  return { spec, dir, probes, limits: { ...DEFAULT_LIMITS, ...spec.limits }, ...(spec.reference_ops ? { pythonOps } : {}) };
+  let expectedDir: string | undefined;
+  if (spec.edition) {
+    expectedDir = path.resolve(dir, spec.edition.expected);
+    if (!fs.existsSync(expectedDir)) throw new SpecError(file, where('/edition/expected'), `the student edition's expected values (${spec.edition.expected}/) are missing`);
+  }
+  return { spec, dir, probes, limits: { ...DEFAULT_LIMITS, ...spec.limits }, ...(spec.reference_ops ? { pythonOps } : {}), ...(expectedDir ? { expectedDir } : {}) };
 }
 
 /**

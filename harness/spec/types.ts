@@ -233,6 +233,8 @@ export interface AssignmentSpec {
   submission?: SubmissionSpec;
   /** The pack's Python reference ops: name → call of a function in its reference/ folder. */
   reference_ops?: Record<string, string>;
+  /** Set in a student edition (`dlgrade assign`): see EditionSpec. */
+  edition?: EditionSpec;
   checks: CheckSpec[];
 }
 
@@ -248,6 +250,17 @@ export interface DueSpec {
   cap?: string;
 }
 
+/**
+ * A student edition's spec: published cases only, whose expected values are read from .npz files
+ * (`expected`) instead of being computed; what runs only at grading time (hidden cases, written
+ * answers) is listed, with its points, so a student's check can say so.
+ */
+export interface EditionSpec {
+  kind: 'student';
+  expected: string;
+  at_grading?: { check: string; title: string; points: number; reason: string }[];
+}
+
 /** A loaded pack: the spec plus where its files are. */
 export interface Pack {
   spec: AssignmentSpec;
@@ -258,6 +271,8 @@ export interface Pack {
   probes: Record<string, string>;
   /** The pack's Python reference ops (reference_ops), resolved. */
   pythonOps?: Record<string, PythonOpSpec>;
+  /** A student edition's folder of published expected values (absolute): judged from those. */
+  expectedDir?: string;
 }
 
 export const DEFAULT_LIMITS: Limits = {

@@ -36,7 +36,15 @@ export type Isolation =
       hide: string[];
       description: string;
     }
-  | { kind: 'none'; description: string };
+  | {
+      kind: 'none';
+      description: string;
+      /**
+       * false: each worker runs as the grader's own user even when that is root, in a container
+       * that allows no other (Gradescope's, simulated with one uid mapped). Default: a user of its own.
+       */
+      ownUser?: boolean;
+    };
 
 export class SandboxError extends DlgradeError {
   override name = 'SandboxError';

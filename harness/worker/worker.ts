@@ -153,7 +153,7 @@ export class Worker {
 
   private async spawn(startSeconds: number): Promise<void> {
     const { layout, isolation } = this.opts;
-    this.uid = nextWorkerUid();
+    this.uid = isolation.kind === 'none' && isolation.ownUser === false ? undefined : nextWorkerUid();
     if (this.uid !== undefined) for (const d of [layout.submission, layout.tmp]) chownTree(d, this.uid);
     this.toWorker = workerPaths(isolation, layout);
     const octave = this.opts.language === 'octave';

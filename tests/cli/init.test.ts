@@ -60,7 +60,7 @@ describe('dlgrade init', () => {
     expect(fs.readFileSync(path.join(repo, 'lib/mlp/layer_utils.py'), 'utf8')).toBe(fs.readFileSync(path.join(pack, 'starter/lib/mlp/layer_utils.py'), 'utf8'));
     expect(fs.existsSync(path.join(repo, 'answers.yaml'))).toBe(true);
     const readme = fs.readFileSync(path.join(repo, 'README.md'), 'utf8');
-    expect(readme).toContain('npx --yes --package="github:example-course/dlgrade#v0.1.0" -- dlgrade check . --assignment mlp-numpy');
+    expect(readme).toContain('npx --yes --package="github:example-course/dlgrade#v0.1.0" -- dlgrade check . --assignment dlgrade-pack');
     expect(readme).toMatch(/\| 1 \| `fc_forward` \| 2 \| fc forward \(through flatten\) \|/);
     expect(readme).toContain('40 points in all.');
     const w = workflows(repo);
@@ -72,12 +72,31 @@ describe('dlgrade init', () => {
     expect(steps.find((s) => s.uses?.startsWith('actions/upload-artifact'))).toBeTruthy();
     const [gh, gl] = commands(w);
     expect(gh).toBe(gl);
-    expect(gh).toBe('npx --yes --package="$DLGRADE_SOURCE" -- dlgrade check . --assignment mlp-numpy --ci');
+    expect(gh).toBe('npx --yes --package="$DLGRADE_SOURCE" -- dlgrade check . --assignment dlgrade-pack --ci');
+    // The student edition, not the pack: published cases only, nothing of the solution.
+    const spec = parse(fs.readFileSync(path.join(repo, 'dlgrade-pack/assignment.yaml'), 'utf8'));
+    expect(spec.edition.kind).toBe('student');
+    expect(fs.existsSync(path.join(repo, 'solution'))).toBe(false);
+    expect(fs.existsSync(path.join(repo, 'dlgrade-pack/expected/fc_forward/published.expected.npz'))).toBe(true);
     expect(fs.readFileSync(path.join(repo, '.gitignore'), 'utf8')).toContain('dlgrade-report/');
   });
 
+  it('keeps the workflow to what it needs: read-only, one run per push, a current Node', () => {
+    const w = workflows(repo).github as unknown as { on: Record<string, unknown>; permissions: Record<string, string>; jobs: Workflows['github']['jobs'] };
+    expect(w.permissions).toEqual({ contents: 'read' });
+    expect(Object.keys(w.on)).toEqual(['push', 'workflow_dispatch']);
+    const node = w.jobs.checks.steps.find((s) => s.uses?.startsWith('actions/setup-node')) as { with: { 'node-version': number } };
+    expect(node.with['node-version']).toBeGreaterThanOrEqual(22);
+  });
+
+  it('requires --source: there is no default name to install dlgrade from', async () => {
+    const r = await cli('init', 'mlp-numpy', path.join(tmp(), 'other'));
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/required option '--source <spec>' not specified/);
+  });
+
   it('refuses a folder that is not empty', async () => {
-    const r = await cli('init', 'mlp-numpy', repo);
+    const r = await cli('init', 'mlp-numpy', repo, '--source', 'github:example-course/dlgrade#v0.1.0');
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(/is not empty \(use --force/);
   });
@@ -86,16 +105,18 @@ describe('dlgrade init', () => {
     const [command] = commands(workflows(repo));
     const starter = await runAsCi(command, repo);
     expect(starter.exitCode, starter.stderr).toBe(1);
-    expect(starter.stdout).toMatch(/Score 0\/40/);
+    // The published cases' share of the 40 points; hidden cases and written answers are graded later.
+    expect(starter.stdout).toMatch(/Score 0\/23\.73/);
+    expect(starter.stdout).toMatch(/run at grading time/);
     const [suite] = parseJunit(fs.readFileSync(path.join(repo, 'dlgrade-report/junit.xml'), 'utf8'));
-    expect(suite.counts.tests).toBe(22);
-    expect(suite.counts.failures + suite.counts.errors).toBe(22);
+    expect(suite.counts.tests).toBe(20);
+    expect(suite.counts.failures + suite.counts.errors).toBe(20);
 
     // The student finishes the work: the solution's files replace the starter's.
     fs.cpSync(path.join(pack, 'solution'), repo, { recursive: true });
     const solved = await runAsCi(command, repo);
     expect(solved.exitCode, solved.stdout + solved.stderr).toBe(0);
-    expect(solved.stdout).toMatch(/Score 40\/40/);
-    expect(fs.readFileSync(path.join(repo, 'dlgrade-report/summary.md'), 'utf8')).toMatch(/^## ✅ mlp-numpy: 40\/40 points/);
+    expect(solved.stdout).toMatch(/Score 23\.73\/23\.73/);
+    expect(fs.readFileSync(path.join(repo, 'dlgrade-report/summary.md'), 'utf8')).toMatch(/^## ✅ mlp-numpy: 23\.73\/23\.73 points/);
   });
 });

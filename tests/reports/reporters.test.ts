@@ -67,8 +67,10 @@ describe('Gradescope results.json', () => {
   it('scores each check as a test, in order, and the whole as the result', () => {
     expect(gs.score).toBe(r.score);
     expect(gs.tests.map((t) => t.number)).toEqual(r.checks.map((_, i) => String(i + 1)));
-    expect(gs.tests.reduce((s, t) => s + t.max_score, 0)).toBe(r.max_score);
-    expect(gs.tests.map((t) => t.status)).toEqual(r.checks.map((c) => (c.status === 'passed' ? 'passed' : 'failed')));
+    // A pending check (skipped for want of a runner tag) is an informational test worth 0.
+    const pending = r.checks.filter((c) => c.status === 'skipped').reduce((s, c) => s + c.max_score, 0);
+    expect(gs.tests.reduce((s, t) => s + t.max_score, 0)).toBeCloseTo(r.max_score - pending, 9);
+    expect(gs.tests.map((t) => t.status)).toEqual(r.checks.map((c) => (c.status === 'skipped' ? undefined : c.status === 'passed' ? 'passed' : 'failed')));
     expect(gs.tests[1].tags).toEqual(['gradient', 'failed', 'hidden-inputs']);
     expect(gs.stdout_visibility).toBe('hidden');
   });
@@ -81,6 +83,19 @@ describe('Gradescope results.json', () => {
     expect(conv.output).not.toMatch(/expected|got|at \[/);
     const fc = gs.tests.find((t) => t.name.includes('fc_backward'))!;
     expect(fc.output).toMatch(/case published \[failed\]: dx: worst rel_error .* expected .* got/);
+  });
+
+  it('shows a pending check as an informational test with its reason, not a failed one', () => {
+    const gpu = gs.tests.find((t) => t.name.includes('gpu_parity'))!;
+    expect(gpu).toMatchObject({ score: 0, max_score: 0, tags: ['property', 'pending'] });
+    expect(gpu.status).toBeUndefined();
+    expect(gpu.output).toMatch(/^Pending, not failed: .*needs a runner tagged cuda/);
+    expect(gs.output).toContain('Pending (not failed');
+  });
+
+  it('says how the code was isolated, at the top and in extra_data', () => {
+    expect(gs.output).toContain(`Isolation: ${r.environment.sandbox}`);
+    expect(gs.extra_data.isolation).toBe(r.environment.sandbox);
   });
 
   it('gives a check with only hidden cases the visibility the instructor chose', () => {
