@@ -89,12 +89,19 @@ export function studentSpec(pack: Pack): AssignmentSpec {
     if (check.kind !== 'train' && check.expect) {
       const reading = stepsReadingOutputs(check.expect);
       const kept = check.expect.filter((_, i) => reading[i]);
+      // A step on the student's outputs that the pack's Python reference computes would need
+      // the instructor's code in the edition: such a check is judged at grading time only.
+      if (kept.some((step) => spec.reference_ops?.[step.op])) {
+        atGrading.push({ check: check.id, title: check.title, points: check.points, reason: "judged with the instructor's reference code, at grading time" });
+        continue;
+      }
       if (kept.length) check.expect = kept;
       else delete check.expect;
     }
     checks.push(check);
   }
   spec.checks = checks;
+  delete spec.reference_ops; // the instructor's code stays with the autograder edition
   spec.edition = { kind: 'student', expected: EXPECTED, ...(atGrading.length ? { at_grading: atGrading } : {}) };
   if (spec.worker === 'octave' && !Object.keys(spec.python ?? {}).length) delete (spec as Partial<AssignmentSpec>).python;
   return spec;
@@ -119,7 +126,9 @@ export function writeStudentEdition(pack: Pack, dir: string, opts: { into?: bool
   const packDir = path.join(dir, STUDENT_PACK);
   // The probes whole: they run inside the student's own process anyway, and share helpers
   // (probes/_helpers.py) that no check names.
-  fs.cpSync(path.join(pack.dir, 'probes'), path.join(packDir, 'probes'), { recursive: true });
+  fs.mkdirSync(packDir, { recursive: true });
+  // (A pack whose checks are all call: steps has none.)
+  if (fs.existsSync(path.join(pack.dir, 'probes'))) fs.cpSync(path.join(pack.dir, 'probes'), path.join(packDir, 'probes'), { recursive: true });
   const spec = studentSpec(pack);
   const header = `# ${spec.title}: the student edition, written by dlgrade assign. The checks compare with the\n# published cases' expected values in ${EXPECTED}/; hidden cases and written answers are judged at grading time.\n`;
   fs.writeFileSync(path.join(packDir, 'assignment.yaml'), header + stringify(spec, { lineWidth: 0 }));

@@ -131,7 +131,8 @@ export async function gradeSubmission(pack: Pack, submissionDir: string, opts: G
         const remaining = Math.min(submissionLeft, checkLeft) / 1000;
         // However the waits fall, neither stretches past MAX_WALL_FACTOR times itself.
         const most = Math.min(started + MAX_WALL_FACTOR * limits.submission_seconds * 1000, checkStarted + MAX_WALL_FACTOR * limit * 1000) - Date.now();
-        if (remaining <= 0) {
+        // A written answer runs no student code: no time limit keeps it from counting.
+        if (remaining <= 0 && check.kind !== 'answer') {
           const why = submissionLeft <= 0 ? `the submission's time limit (${limits.submission_seconds} s) was reached` : `the check's time limit (${limit} s) was reached`;
           cases.push(caseResult(c, 'timeout', `not run: ${why}`));
           continue;

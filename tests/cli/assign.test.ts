@@ -146,7 +146,10 @@ describe.each(listPacks())('the student edition of %s', (name) => {
   it('leaves the solution, mutants and variants out of the autograder edition, and keeps the spec whole', () => {
     const rel = files(path.join(out, 'autograder')).map((f) => path.relative(path.join(out, 'autograder'), f));
     expect(rel.filter((f) => /^(solution|mutants|variants)\//.test(f))).toEqual([]);
-    expect(loadPack(path.join(out, 'autograder')).spec).toEqual(pack.spec);
+    // The same spec, up to where it was loaded from (Python reference ops resolve their folder).
+    const edition = loadPack(path.join(out, 'autograder'));
+    const relative = (p: typeof pack) => JSON.parse(JSON.stringify(p.spec).replaceAll(JSON.stringify(p.dir).slice(1, -1), '<pack>'));
+    expect(relative(edition)).toEqual(relative(pack));
   });
 });
 
