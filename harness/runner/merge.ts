@@ -59,8 +59,10 @@ export function mergeRuns(runs: SubmissionResult[][], opts: { prefer?: Prefer } 
     const ordered = prefer === 'newer' ? [...given].sort((a, b) => time(b) - time(a)) : given;
     const results = ordered.map((g) => g.r);
     const base = results[0];
+    // The checks in the order of the run that graded the most of them (the pack's order), not the
+    // preferred one's: a GPU runner's result may hold its few checks alone.
     const ids: string[] = [];
-    for (const r of results) for (const c of r.checks) if (!ids.includes(c.id)) ids.push(c.id);
+    for (const { r } of [...given].sort((a, b) => b.r.checks.length - a.r.checks.length)) for (const c of r.checks) if (!ids.includes(c.id)) ids.push(c.id);
     const differ: string[] = [];
     const checks: CheckResult[] = ids.map((id) => {
       const candidates = results.map((r) => r.checks.find((c) => c.id === id)).filter((c): c is CheckResult => !!c);
