@@ -327,8 +327,14 @@ describeOctave('the Octave driver', () => {
     d.killGroup();
     expect(await d.exited).toEqual({ code: null, signal: 'SIGKILL' });
     expect(Date.now() - started).toBeLessThan(2000);
-    // The relays went with it: nothing is left alive in the group.
-    expect(liveInGroup(d.proc.pid!)).toEqual([]);
+    // The relays went with it: nothing is left alive in the group. (Killed with the group, they
+    // may still be exiting as octave-cli's exit arrives: a busy machine gets a moment.)
+    let left = liveInGroup(d.proc.pid!);
+    for (let i = 0; i < 20 && left.length; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      left = liveInGroup(d.proc.pid!);
+    }
+    expect(left).toEqual([]);
   }, 90_000);
 });
 
