@@ -4,8 +4,7 @@
  * runs past its limit by more than a second, the batch itself never fails, and nothing the
  * students started is left running. Once in the sandbox (what CI runs: scripts/setup.sh installs
  * bubblewrap) and once with --no-sandbox, where only the verdicts that do not rest on isolation
- * must hold and the test reports which protections are missing. Both run beside a CPU hog on
- * every core.
+ * must hold and the test reports which protections are missing.
  */
 import fs from 'node:fs';
 import net from 'node:net';
@@ -21,7 +20,6 @@ import { REPO_ROOT, loadPack } from '../../harness/spec/load.ts';
 import { creditedLimit } from '../../harness/worker/cpu-wait.ts';
 import { formatBytes } from '../../harness/worker/limits.ts';
 import { findBubblewrap, resolveIsolation, runningAsRoot, workerUidRange } from '../../harness/worker/sandbox.ts';
-import { startCpuHog } from '../helpers/cpu-hog.ts';
 import { expectValidResult } from '../helpers/grade.ts';
 import { gradebookCsv } from '../../reports/gradebook.ts';
 
@@ -106,8 +104,6 @@ async function gradeCorpus(sandbox: boolean): Promise<Run> {
   const python = await resolvePython(pack.spec.python);
   const isolation = await resolveIsolation({ sandbox, python: python.executable, hide: [root] });
   const started = Date.now();
-  // Graded beside a CPU hog on every core: a verdict must not depend on what else runs.
-  const hog = startCpuHog();
   try {
     const results = await gradeBatch(pack, classDir, out, { seed: 'corpus', python, isolation, jobs: 2, only: doc.only, limits: doc.limits, scratch });
     return {
@@ -115,7 +111,6 @@ async function gradeCorpus(sandbox: boolean): Promise<Run> {
       canary: fs.readFileSync(CANARY, 'utf8'), left: await noLeftovers(),
     };
   } finally {
-    hog.stop();
     server.close();
     fs.rmSync(CANARY, { force: true });
   }
@@ -147,7 +142,7 @@ function commonChecks(run: Run) {
     expect(JSON.parse(fs.readFileSync(path.join(run.out, r.submission, 'result.json'), 'utf8')).score, r.submission).toBe(r.score);
     // Nothing hangs: no check and no submission past the submission's limit, stretched as far as
     // a busy machine stretches it (MAX_WALL_FACTOR: worker/cpu-wait.ts), with 10 s for a grader
-    // that itself waited for the CPU beside the hog (its timers fire late then). How close the
+    // that itself waited for the CPU (its timers fire late then). How close the
     // timeouts come to their limits is printed with the figures below.
     const most = creditedLimit(limits.submission_seconds, Infinity) + 10;
     for (const c of r.checks) expect(c.seconds, `${r.submission}/${c.id}`).toBeLessThan(most);
