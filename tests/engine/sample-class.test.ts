@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { creditedLimit } from '../../harness/worker/cpu-wait.ts';
 import { expectationProblems, loadClass, materializeClass } from '../../harness/cli/sample-class.ts';
 import { resolveInterpreter } from '../../harness/python/environment.ts';
 import { gradeBatch } from '../../harness/runner/batch.ts';
@@ -36,7 +37,8 @@ describe.each(packs)('sample class of %s', (name) => {
       const all = r.checks.map((c) => c.id).sort();
       expect(expectationProblems(s, r), s.name).toEqual([]);
       // Nothing hangs: a timed-out check costs its limit and a little more.
-      for (const c of r.checks) expect(c.seconds, `${s.name}/${c.id}`).toBeLessThan(checkSeconds(pack.limits, pack.spec.checks.find((k) => k.id === c.id)!) + 2);
+      // (A busy machine stretches a limit by the CPU waits, to at most MAX_WALL_FACTOR: worker/cpu-wait.ts.)
+      for (const c of r.checks) expect(c.seconds, `${s.name}/${c.id}`).toBeLessThan(creditedLimit(checkSeconds(pack.limits, pack.spec.checks.find((k) => k.id === c.id)!), Infinity) + 2);
       expect(all.length).toBe(pack.spec.checks.length);
     }
     const csv = gradebookCsv(results).trim().split('\n');
