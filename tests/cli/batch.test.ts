@@ -9,8 +9,9 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { findBubblewrap, runningAsRoot, workerUidRange } from '../../harness/worker/sandbox.ts';
+import { findBubblewrap } from '../../harness/worker/sandbox.ts';
 import { expectValidResult } from '../helpers/grade.ts';
+import { workersOf } from '../helpers/workers.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const pack = path.join(root, 'assignments/mlp-numpy');
@@ -29,23 +30,6 @@ function classOf(n: number): string {
   return dir;
 }
 
-/**
- * Processes of a grader's workers: whose command line names `marker` (a scratch folder of this
- * test; bwrap's names the workspace), or, as root, that run as one of the users grader `pid` hands
- * out (every student process, whatever it calls itself).
- */
-function workersOf(marker: string, pid: number): string[] {
-  const [lo, hi] = workerUidRange(pid);
-  return fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).flatMap((p) => {
-    try {
-      const cmd = fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').replace(/\0/g, ' ');
-      const uid = fs.statSync(`/proc/${p}`).uid;
-      return cmd.includes(marker) || (runningAsRoot() && uid >= lo && uid <= hi) ? [`${p} (uid ${uid}): ${cmd.slice(0, 120)}`] : [];
-    } catch {
-      return [];
-    }
-  });
-}
 
 describe('dlgrade grade, killed and run again', () => {
   it('keeps what was written, grades only the rest, with the seed of the first run', async () => {

@@ -8,8 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { findBubblewrap, runningAsRoot, workerUidRange } from '../../harness/worker/sandbox.ts';
+import { findBubblewrap } from '../../harness/worker/sandbox.ts';
 import { expectValidResult } from '../helpers/grade.ts';
+import { workersOf } from '../helpers/workers.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const pack = path.join(root, 'assignments/mlp-numpy');
@@ -26,19 +27,6 @@ const cli = (args: string[], env: Record<string, string> = {}) =>
 /** Folders of grader `pid` left in `dir`: tmp names them dlgrade--PID-*. */
 const leftIn = (dir: string, pid: number) => (fs.existsSync(dir) ? fs.readdirSync(dir).filter((n) => n.startsWith(`dlgrade--${pid}-`)) : []);
 
-/** Processes of grader `pid`'s workers: naming its scratch folder, or running as its worker users (as root). */
-function workersOf(marker: string, pid: number): string[] {
-  const [lo, hi] = workerUidRange(pid);
-  return fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).flatMap((p) => {
-    try {
-      const cmd = fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').replace(/\0/g, ' ');
-      const uid = fs.statSync(`/proc/${p}`).uid;
-      return cmd.includes(marker) || (runningAsRoot() && uid >= lo && uid <= hi) ? [`${p} (uid ${uid}): ${cmd.slice(0, 120)}`] : [];
-    } catch {
-      return [];
-    }
-  });
-}
 
 async function until(what: string, ok: () => boolean, seconds = 90) {
   const deadline = Date.now() + seconds * 1000;
